@@ -1,0 +1,2 @@
+// Placeholder until the configuration module lands.
+namespace hadirector::config { int module_anchor = 0; }

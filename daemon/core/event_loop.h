@@ -1,0 +1,58 @@
+// The production event loop: a thin RAII wrapper over sd-event (epoll, CLOCK_MONOTONIC timers,
+// signalfd, pidfd child watches). One per process, single-threaded. It does not hide sd-event
+// from glue that needs it (watchdog, sd_notify) - raw() hands it out.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "daemon/core/handle.h"
+#include "daemon/core/result.h"
+#include "daemon/core/scheduler.h"
+
+typedef struct sd_event sd_event;
+
+namespace hadirector::core {
+
+class EventLoop final : public Scheduler {
+ public:
+  static Result<std::unique_ptr<EventLoop>> create();
+  ~EventLoop() override;
+
+  TimePoint now() const override;
+  [[nodiscard]] Handle schedule_at(TimePoint when, std::function<void()> fn) override;
+
+  // Calls fn(revents) while fd has any of `events` (EPOLLIN, EPOLLOUT, ...). The fd is not owned.
+  [[nodiscard]] Result<Handle> watch_fd(int fd, uint32_t events,
+                                        std::function<void(uint32_t revents)> fn);
+  // Changes the events of a watch made by watch_fd (e.g. add EPOLLOUT while output is queued).
+  Status set_fd_events(const Handle& watch, uint32_t events);
+
+  // Blocks signo for the process and calls fn each time it arrives.
+  [[nodiscard]] Result<Handle> on_signal(int signo, std::function<void(const signalfd_siginfo&)> fn);
+
+  // Calls fn once when the child exits (or is killed); SIGCHLD is blocked as sd-event requires.
+  // The child is reaped by the loop.
+  [[nodiscard]] Result<Handle> watch_child(pid_t pid, std::function<void(const siginfo_t&)> fn);
+
+  // Runs fn on the next loop iteration.
+  [[nodiscard]] Handle defer(std::function<void()> fn);
+
+  // Runs until exit() is called; returns the exit code passed to exit().
+  Result<int> run();
+  // Runs one iteration, waiting at most `timeout` for an event. For tests that drive the loop.
+  Status run_once(Duration timeout);
+  void exit(int code = 0);
+
+  sd_event* raw() const { return event_; }
+
+ private:
+  explicit EventLoop(sd_event* event) : event_(event) {}
+  sd_event* event_;
+};
+
+}  // namespace hadirector::core

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds hadirector twice (a normal build
+# and an ASan+UBSan build) and runs every test with ctest in both. Namespace tests need root;
+# without it they skip and say why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+scripts/setup-deps.sh
+
+build() {  # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+build build
+build build-asan -DHD_SANITIZE=ON
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+echo "== tests: normal build"
+ctest --test-dir build --output-on-failure -j "$jobs" "$@"
+echo "== tests: ASan+UBSan build"
+ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE kernel "$@"
