@@ -1,0 +1,41 @@
+// A YAML-free tree of configuration values with their source positions. Plug-in blocks (a
+// check's type-specific keys) reach their factories as a Node, so yaml-cpp stays inside
+// daemon/config while each plug-in still validates its own keys with FILE:LINE:COL errors.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hadirector::config {
+
+struct Mark {
+  std::string file;
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based
+};
+
+// One configuration error, printed as "FILE:LINE:COL: message".
+struct ConfigError {
+  Mark mark;
+  std::string message;
+  std::string to_string() const;
+};
+
+struct Node {
+  enum class Kind { kNull, kScalar, kSequence, kMap };
+  Kind kind = Kind::kNull;
+  Mark mark;
+  std::string scalar;                               // kScalar
+  std::vector<Node> items;                          // kSequence
+  std::vector<std::pair<std::string, Node>> entries;  // kMap, in file order
+  std::map<std::string, Mark> key_marks;            // kMap: where each key was written
+
+  const Node* find(const std::string& key) const {
+    for (const auto& [k, v] : entries)
+      if (k == key) return &v;
+    return nullptr;
+  }
+};
+
+}  // namespace hadirector::config
