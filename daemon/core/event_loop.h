@@ -4,6 +4,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -32,11 +33,13 @@ class EventLoop final : public Scheduler {
   // Changes the events of a watch made by watch_fd (e.g. add EPOLLOUT while output is queued).
   Status set_fd_events(const Handle& watch, uint32_t events);
 
-  // Blocks signo for the process and calls fn each time it arrives.
-  [[nodiscard]] Result<Handle> on_signal(int signo, std::function<void(const signalfd_siginfo&)> fn);
+  // Blocks signo for the process and calls fn each time it arrives. Cancelling leaves the
+  // signal blocked: unblocking could deliver a pending one with its default action.
+  [[nodiscard]] Result<Handle> on_signal(int signo,
+                                         std::function<void(const signalfd_siginfo&)> fn);
 
   // Calls fn once when the child exits (or is killed); SIGCHLD is blocked as sd-event requires.
-  // The child is reaped by the loop.
+  // The child is reaped by the loop, also when the handle is cancelled before the child exits.
   [[nodiscard]] Result<Handle> watch_child(pid_t pid, std::function<void(const siginfo_t&)> fn);
 
   // Runs fn on the next loop iteration.
@@ -46,6 +49,9 @@ class EventLoop final : public Scheduler {
   Result<int> run();
   // Runs one iteration, waiting at most `timeout` for an event. For tests that drive the loop.
   Status run_once(Duration timeout);
+  // Runs iterations until done() returns true (-> true) or `timeout` passes (-> false). For
+  // component tests and bounded waits; done() is checked before each iteration.
+  Result<bool> run_until(const std::function<bool()>& done, Duration timeout);
   void exit(int code = 0);
 
   sd_event* raw() const { return event_; }

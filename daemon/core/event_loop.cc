@@ -1,0 +1,208 @@
+#include "daemon/core/event_loop.h"
+
+#include <sys/wait.h>
+#include <systemd/sd-event.h>
+
+#include <algorithm>
+#include <string>
+
+namespace hadirector::core {
+namespace {
+
+// Timers must fire within a microsecond of their deadline: sd-event's default accuracy
+// (250 ms) lets it coalesce wake-ups, which would wreck VRRP advertisement timing.
+constexpr uint64_t kTimerAccuracyUsec = 1;
+
+// One registration. sd-event's userdata points here; the Handle's cancel function owns it.
+// Dispatch takes a shared_ptr for the duration of the callback, so a callback that destroys
+// its own Handle (or another's) never frees the function it is running.
+template <typename Fn>
+struct Box : std::enable_shared_from_this<Box<Fn>> {
+  explicit Box(Fn f) : fn(std::move(f)) {}
+  ~Box() { sd_event_source_disable_unref(source); }
+  Box(const Box&) = delete;
+  Box& operator=(const Box&) = delete;
+
+  // Stops dispatch at once, even while the callback is on the stack.
+  void cancel() { source = sd_event_source_disable_unref(source); }
+
+  sd_event_source* source = nullptr;
+  Fn fn;
+  bool fired = false;  // one-shot sources: dispatched already
+};
+
+template <typename Fn>
+Handle make_handle(std::shared_ptr<Box<Fn>> box) {
+  void* context = box.get();
+  return Handle([box = std::move(box)] { box->cancel(); }, context);
+}
+
+// Runs a one-shot box's function. The function is moved out so its captures are released
+// after the call even while the Handle lives on.
+template <typename Fn, typename... Args>
+void dispatch_once(void* userdata, Args&&... args) {
+  auto* raw = static_cast<Box<Fn>*>(userdata);
+  auto self = raw->shared_from_this();
+  self->fired = true;
+  Fn fn = std::move(self->fn);
+  if (fn) fn(std::forward<Args>(args)...);
+}
+
+using TimerFn = std::function<void()>;
+using IoFn = std::function<void(uint32_t)>;
+using SignalFn = std::function<void(const signalfd_siginfo&)>;
+using ChildFn = std::function<void(const siginfo_t&)>;
+
+int on_time(sd_event_source*, uint64_t, void* userdata) {
+  dispatch_once<TimerFn>(userdata);
+  return 0;
+}
+
+int on_defer(sd_event_source*, void* userdata) {
+  dispatch_once<TimerFn>(userdata);
+  return 0;
+}
+
+int on_io(sd_event_source*, int, uint32_t revents, void* userdata) {
+  auto self = static_cast<Box<IoFn>*>(userdata)->shared_from_this();
+  self->fn(revents);
+  return 0;
+}
+
+int on_signal_event(sd_event_source*, const signalfd_siginfo* si, void* userdata) {
+  auto self = static_cast<Box<SignalFn>*>(userdata)->shared_from_this();
+  self->fn(*si);
+  return 0;
+}
+
+int on_child(sd_event_source* source, const siginfo_t* si, void* userdata) {
+  if (userdata == nullptr) {
+    // An orphaned watch whose Handle was cancelled: reap the child and free the source.
+    siginfo_t ignored{};
+    waitid(P_PID, si->si_pid, &ignored, WEXITED | WNOHANG);
+    // Leaving floating mode drops the loop's reference; the source is freed after dispatch.
+    sd_event_source_set_floating(source, 0);
+    return 0;
+  }
+  dispatch_once<ChildFn>(userdata, *si);
+  return 0;
+}
+
+uint64_t to_usec_ceil(TimePoint when) {
+  auto ns = when.time_since_epoch().count();
+  if (ns <= 0) return 1;  // 0 has no special meaning in sd-event, but keep clear of it
+  return static_cast<uint64_t>((ns + 999) / 1000);
+}
+
+Status block_signal(int signo) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, signo);
+  int r = pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  if (r != 0) return fail_errno(r, "block signal " + std::to_string(signo));
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EventLoop>> EventLoop::create() {
+  sd_event* event = nullptr;
+  int r = sd_event_new(&event);
+  if (r < 0) return fail_errno(-r, "create event loop");
+  return std::unique_ptr<EventLoop>(new EventLoop(event));
+}
+
+// Sources still held by Handles keep their own reference on the sd_event, so Handles that
+// outlive the loop stay safe to cancel.
+EventLoop::~EventLoop() { sd_event_unref(event_); }
+
+TimePoint EventLoop::now() const { return std::chrono::steady_clock::now(); }
+
+Handle EventLoop::schedule_at(TimePoint when, std::function<void()> fn) {
+  auto box = std::make_shared<Box<TimerFn>>(std::move(fn));
+  int r = sd_event_add_time(event_, &box->source, CLOCK_MONOTONIC, to_usec_ceil(when),
+                            kTimerAccuracyUsec, on_time, box.get());
+  // Only out of memory or a broken loop make this fail; a lost timer would hang the daemon.
+  HD_CHECK(r >= 0);
+  return make_handle(std::move(box));
+}
+
+Result<Handle> EventLoop::watch_fd(int fd, uint32_t events, std::function<void(uint32_t)> fn) {
+  auto box = std::make_shared<Box<IoFn>>(std::move(fn));
+  int r = sd_event_add_io(event_, &box->source, fd, events, on_io, box.get());
+  if (r < 0) return fail_errno(-r, "watch fd " + std::to_string(fd));
+  return make_handle(std::move(box));
+}
+
+Status EventLoop::set_fd_events(const Handle& watch, uint32_t events) {
+  auto* box = static_cast<Box<IoFn>*>(watch.context());
+  if (box == nullptr || box->source == nullptr) return fail(Errc::kInvalid, "fd watch cancelled");
+  HD_CHECK(sd_event_source_get_event(box->source) == event_);
+  int r = sd_event_source_set_io_events(box->source, events);
+  if (r < 0) return fail_errno(-r, "change fd watch events");
+  return {};
+}
+
+Result<Handle> EventLoop::on_signal(int signo, std::function<void(const signalfd_siginfo&)> fn) {
+  if (auto st = block_signal(signo); !st) return std::unexpected(st.error());
+  auto box = std::make_shared<Box<SignalFn>>(std::move(fn));
+  int r = sd_event_add_signal(event_, &box->source, signo, on_signal_event, box.get());
+  if (r < 0) return fail_errno(-r, "watch signal " + std::to_string(signo));
+  return make_handle(std::move(box));
+}
+
+Result<Handle> EventLoop::watch_child(pid_t pid, std::function<void(const siginfo_t&)> fn) {
+  if (auto st = block_signal(SIGCHLD); !st) return std::unexpected(st.error());
+  auto box = std::make_shared<Box<ChildFn>>(std::move(fn));
+  int r = sd_event_add_child(event_, &box->source, pid, WEXITED, on_child, box.get());
+  if (r < 0) return fail_errno(-r, "watch child " + std::to_string(pid));
+  void* context = box.get();
+  return Handle(
+      [box = std::move(box)] {
+        if (box->fired || box->source == nullptr) {
+          box->cancel();
+          return;
+        }
+        // The child still runs: hand the source to the loop so the zombie is reaped later.
+        sd_event_source_set_userdata(box->source, nullptr);
+        sd_event_source_set_floating(box->source, 1);
+        box->source = sd_event_source_unref(box->source);
+      },
+      context);
+}
+
+Handle EventLoop::defer(std::function<void()> fn) {
+  auto box = std::make_shared<Box<TimerFn>>(std::move(fn));
+  int r = sd_event_add_defer(event_, &box->source, on_defer, box.get());
+  HD_CHECK(r >= 0);
+  // Defer sources are persistent by default; ours run once.
+  HD_CHECK(sd_event_source_set_enabled(box->source, SD_EVENT_ONESHOT) >= 0);
+  return make_handle(std::move(box));
+}
+
+Result<int> EventLoop::run() {
+  int r = sd_event_loop(event_);
+  if (r < 0) return fail_errno(-r, "run event loop");
+  return r;
+}
+
+Status EventLoop::run_once(Duration timeout) {
+  auto usec = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+  int r = sd_event_run(event_, static_cast<uint64_t>(std::max<int64_t>(usec, 0)));
+  if (r < 0) return fail_errno(-r, "run event loop iteration");
+  return {};
+}
+
+Result<bool> EventLoop::run_until(const std::function<bool()>& done, Duration timeout) {
+  const TimePoint deadline = now() + timeout;
+  while (!done()) {
+    TimePoint t = now();
+    if (t >= deadline) return false;
+    if (auto st = run_once(deadline - t); !st) return std::unexpected(st.error());
+  }
+  return true;
+}
+
+void EventLoop::exit(int code) { sd_event_exit(event_, code); }
+
+}  // namespace hadirector::core
