@@ -198,7 +198,9 @@ Result<bool> EventLoop::run_until(const std::function<bool()>& done, Duration ti
   while (!done()) {
     TimePoint t = now();
     if (t >= deadline) return false;
-    if (auto st = run_once(deadline - t); !st) return std::unexpected(st.error());
+    // Wake at least every 10 ms so done() may also watch state outside the loop.
+    Duration wait = std::min<Duration>(deadline - t, std::chrono::milliseconds(10));
+    if (auto st = run_once(wait); !st) return std::unexpected(st.error());
   }
   return true;
 }

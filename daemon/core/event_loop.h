@@ -50,7 +50,8 @@ class EventLoop final : public Scheduler {
   // Runs one iteration, waiting at most `timeout` for an event. For tests that drive the loop.
   Status run_once(Duration timeout);
   // Runs iterations until done() returns true (-> true) or `timeout` passes (-> false). For
-  // component tests and bounded waits; done() is checked before each iteration.
+  // component tests and bounded waits; done() is checked before each iteration and at least
+  // every 10 ms.
   Result<bool> run_until(const std::function<bool()>& done, Duration timeout);
   void exit(int code = 0);
 
