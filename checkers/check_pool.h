@@ -1,0 +1,54 @@
+// Shares checks between virtual servers: subscribers asking for the same check (same checker
+// key and timing) get one CheckRunner that probes once and fans every result out to all of
+// them. The runner stops when its last subscriber leaves. Not thread-safe; one per worker.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkers/check_runner.h"
+#include "daemon/core/handle.h"
+
+namespace hadirector::checkers {
+
+class CheckPool {
+ public:
+  explicit CheckPool(core::Scheduler& scheduler) : scheduler_(scheduler) {}
+  ~CheckPool();
+  CheckPool(const CheckPool&) = delete;
+  CheckPool& operator=(const CheckPool&) = delete;
+
+  struct Subscription {
+    core::Handle handle;  // destroying it unsubscribes; must not outlive the pool
+    std::string key;      // sharing identity (checker key + timing)
+    Health state;         // the shared check's state at subscription time
+  };
+
+  // Joins the running check with the same identity, or starts `checker` as a new one (an
+  // equal checker passed for a shared check is simply dropped).
+  Subscription subscribe(std::unique_ptr<Checker> checker, const CheckTiming& timing,
+                         CheckRunner::Listener listener);
+
+  size_t running() const { return entries_.size(); }
+  size_t subscribers(const std::string& key) const;
+  std::optional<Health> state(const std::string& key) const;
+
+ private:
+  struct Entry {
+    std::unique_ptr<CheckRunner> runner;
+    std::map<uint64_t, std::shared_ptr<CheckRunner::Listener>> listeners;
+  };
+  void fan_out(const std::string& key, const CheckEvent& event);
+  void unsubscribe(const std::string& key, uint64_t id);
+
+  core::Scheduler& scheduler_;
+  std::map<std::string, Entry> entries_;
+  uint64_t next_id_ = 1;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace hadirector::checkers

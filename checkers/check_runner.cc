@@ -1,0 +1,70 @@
+#include "checkers/check_runner.h"
+
+namespace hadirector::checkers {
+
+std::string CheckTiming::signature() const {
+  auto ns = [](core::Duration d) { return std::to_string(d.count()); };
+  auto opt = [&](const std::optional<core::Duration>& d) { return d ? ns(*d) : std::string("-"); };
+  return "i=" + ns(interval) + " t=" + ns(timeout) + " f=" + opt(fast_interval) +
+         " d=" + opt(down_interval) + " r=" + std::to_string(rise) + " l=" + std::to_string(fall) +
+         " s=" + to_string(start_state);
+}
+
+CheckRunner::CheckRunner(core::Scheduler& scheduler, std::unique_ptr<Checker> checker,
+                         CheckTiming timing, Listener listener)
+    : scheduler_(scheduler),
+      checker_(std::move(checker)),
+      timing_(timing),
+      tracker_(TrackerConfig{timing.rise, timing.fall, timing.start_state}),
+      listener_(std::move(listener)),
+      key_(checker_->key()) {}
+
+CheckRunner::~CheckRunner() {
+  if (probing_) checker_->cancel();
+}
+
+core::Duration CheckRunner::first_delay(const std::string& key, core::Duration interval) {
+  if (interval <= core::Duration::zero()) return core::Duration::zero();
+  // FNV-1a: stable across runs and builds, unlike std::hash.
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : key) hash = (hash ^ c) * 1099511628211ull;
+  return core::Duration(hash % static_cast<uint64_t>(interval.count()));
+}
+
+core::Duration CheckRunner::next_delay() const {
+  if (tracker_.changing() && timing_.fast_interval) return *timing_.fast_interval;
+  if (tracker_.state() == Health::kDown && timing_.down_interval) return *timing_.down_interval;
+  return timing_.interval;
+}
+
+void CheckRunner::start() {
+  next_timer_ =
+      scheduler_.schedule_after(first_delay(key_, timing_.interval), [this] { begin_probe(); });
+}
+
+void CheckRunner::begin_probe() {
+  const uint64_t id = ++probe_id_;
+  probing_ = true;
+  started_ = scheduler_.now();
+  timeout_timer_ = scheduler_.schedule_after(timing_.timeout, [this, id] {
+    checker_->cancel();
+    finish_probe(id, ProbeResult::failure("timeout", "no answer within the check's timeout"));
+  });
+  checker_->start_probe([this, id](ProbeResult result) { finish_probe(id, std::move(result)); });
+}
+
+void CheckRunner::finish_probe(uint64_t probe_id, ProbeResult result) {
+  // A late answer from a probe that already timed out must not count twice.
+  if (!probing_ || probe_id != probe_id_) return;
+  probing_ = false;
+  timeout_timer_.cancel();
+  result.latency = scheduler_.now() - started_;
+  std::optional<Transition> transition = tracker_.record(result);
+  next_timer_ = scheduler_.schedule_after(next_delay(), [this] { begin_probe(); });
+  // Last, on a copy: the listener may destroy this runner (and listener_ with it).
+  const Health state = tracker_.state();
+  Listener listener = listener_;
+  listener(CheckEvent{result, state, transition});
+}
+
+}  // namespace hadirector::checkers
