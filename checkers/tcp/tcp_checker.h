@@ -1,0 +1,38 @@
+// `type: tcp`: the real server accepts a TCP connection (IPv4 or IPv6). Optionally sends
+// `send` bytes and requires the reply to contain `expect` or match `expect_regex`.
+// It does not speak any protocol beyond that; see http/ and agent/ for those.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "checkers/checker.h"
+
+namespace hadirector::checkers::tcp {
+
+struct TcpParams {
+  std::string send;
+  std::optional<std::string> expect;
+  std::shared_ptr<const std::regex> expect_regex;
+};
+
+// Parses the keys of a tcp check block, appending every problem to `errors`.
+TcpParams parse_tcp_params(const config::Node& params, std::vector<config::ConfigError>& errors);
+
+}  // namespace hadirector::checkers::tcp
+
+namespace hadirector::checkers {
+
+class TcpCheckerFactory final : public CheckerFactory {
+ public:
+  std::string type() const override { return "tcp"; }
+  std::vector<config::ConfigError> validate(const config::Node& params) const override;
+  core::Result<std::unique_ptr<Checker>> create(const CheckTarget& target,
+                                                const config::Node& params,
+                                                CheckContext& context) const override;
+};
+
+}  // namespace hadirector::checkers
