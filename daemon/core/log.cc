@@ -246,7 +246,12 @@ std::optional<std::string> RateLimitedLog::admit(std::string_view key, std::stri
   std::string k(key);
   auto it = windows_.find(k);
   if (it == windows_.end()) {
-    if (windows_.size() >= kMaxRateLimitKeys) forget_idle(now);
+    // Pruning scans every key, so at most once per interval: a flood of new keys must not
+    // make each message cost a full scan.
+    if (windows_.size() >= kMaxRateLimitKeys && now - last_prune_ >= interval_) {
+      forget_idle(now);
+      last_prune_ = now;
+    }
     if (windows_.size() >= kMaxRateLimitKeys) k = "\x01overflow";
     it = windows_.try_emplace(k, Window{now, 0, 0}).first;
   }

@@ -102,6 +102,7 @@ class RateLimitedLog {
   size_t burst_;
   Duration interval_;
   std::unordered_map<std::string, Window> windows_;
+  TimePoint last_prune_{};
 };
 
 }  // namespace hadirector::core

@@ -164,5 +164,15 @@ TEST(RateLimitedLog, ManyDistinctKeysShareAnOverflowWindow) {
   EXPECT_EQ(admitted, 1025u);
 }
 
+TEST(RateLimitedLog, IdleKeysAreForgottenWhenTheTableIsFull) {
+  ManualScheduler clock;
+  RateLimitedLog limiter(clock, 1, 1s);
+  for (int i = 0; i < 1024; ++i) limiter.admit("old " + std::to_string(i), "m");
+  clock.advance(1s);
+  // The old windows have expired without suppressing anything: new keys get their own again.
+  EXPECT_TRUE(limiter.admit("new 1", "m"));
+  EXPECT_TRUE(limiter.admit("new 2", "m"));
+}
+
 }  // namespace
 }  // namespace hadirector::core
