@@ -26,10 +26,10 @@ struct Node {
   enum class Kind { kNull, kScalar, kSequence, kMap };
   Kind kind = Kind::kNull;
   Mark mark;
-  std::string scalar;                               // kScalar
-  std::vector<Node> items;                          // kSequence
+  std::string scalar;                                 // kScalar
+  std::vector<Node> items;                            // kSequence
   std::vector<std::pair<std::string, Node>> entries;  // kMap, in file order
-  std::map<std::string, Mark> key_marks;            // kMap: where each key was written
+  std::map<std::string, Mark> key_marks;              // kMap: where each key was written
 
   const Node* find(const std::string& key) const {
     for (const auto& [k, v] : entries)
@@ -37,5 +37,9 @@ struct Node {
     return nullptr;
   }
 };
+
+// Equal content: kinds, scalars, items and entries in order. Marks are ignored, so a value
+// compares equal to itself re-read from another file or position.
+bool operator==(const Node& a, const Node& b);
 
 }  // namespace hadirector::config

@@ -1,0 +1,32 @@
+// Loading hadirectord's YAML configuration: parse, check every key and value, and return the
+// typed Config (config.h) or every error found, in file order, each as "FILE:LINE:COL: message".
+// Pure apart from load_file reading its file (and gethostname for the router_id default).
+#pragma once
+
+#include <expected>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "daemon/config/config.h"
+#include "daemon/config/node.h"
+
+namespace hadirector::config {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/hadirector/hadirector.yaml";
+
+struct LoadOptions {
+  // Called for every check whose common keys parsed; a checker type validates its `params`
+  // here (and reports an unknown `type`). Its errors join the list.
+  std::function<std::vector<ConfigError>(const CheckSpec&)> validate_check;
+  // global.router_id when the file has none; empty: the short hostname.
+  std::string default_router_id;
+};
+
+using LoadResult = std::expected<Config, std::vector<ConfigError>>;
+
+LoadResult load_file(const std::string& path, const LoadOptions& opts = {});
+LoadResult parse_text(const std::string& yaml_text, const std::string& file_name,
+                      const LoadOptions& opts = {});
+
+}  // namespace hadirector::config

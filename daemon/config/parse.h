@@ -1,0 +1,55 @@
+// The loader's section parsers: each reads one section of the YAML tree into its typed struct,
+// checking keys, types and ranges and the references into other sections. Internal to
+// daemon/config; the entry points are in loader.h.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/config/config.h"
+#include "daemon/config/loader.h"
+#include "daemon/config/reader.h"
+
+namespace hadirector::config::detail {
+
+// Names defined anywhere in the file, collected before parsing so references can be checked
+// where they are written, whatever the order of sections.
+struct Names {
+  std::set<std::string> scripts, instances, virtual_servers;
+};
+Names collect_names(const Node& root);
+
+// Reports a second definition of a name: "duplicate vrrp instance name 'web' (first at 12:9)".
+class UniqueNames {
+ public:
+  explicit UniqueNames(std::string what) : what_(std::move(what)) {}
+  bool add(const std::string& name, const Mark& mark, Errors& errors);
+
+ private:
+  std::string what_;
+  std::map<std::string, Mark> seen_;
+};
+
+struct ParseContext {
+  Errors& errors;
+  const LoadOptions& options;
+  Names names;
+};
+
+// Positive interval, and timeout <= interval; errors at the offending value.
+void check_interval_and_timeout(MapReader& reader, Duration interval, Duration timeout);
+// A tracking weight, -254..254 (0 = FAULT).
+int read_weight(MapReader& reader, int default_weight);
+
+std::optional<VrrpInstance> parse_instance(const Node& node, ParseContext& ctx);
+void parse_global(const Node* node, ParseContext& ctx, Global& out);
+void parse_vrrp(const Node* node, ParseContext& ctx, VrrpSettings& out);
+void parse_virtual_servers(const Node* node, ParseContext& ctx, std::vector<VirtualServer>& out);
+CheckSpec parse_check(const Node& node, ParseContext& ctx);
+std::optional<SyncConfig> parse_sync(const Node* node, ParseContext& ctx);
+void parse_control(const Node* node, ParseContext& ctx, ControlConfig& out);
+std::optional<SnmpConfig> parse_snmp(const Node* node, ParseContext& ctx);
+
+}  // namespace hadirector::config::detail

@@ -1,0 +1,221 @@
+// The `virtual_servers` section: services (address+protocol or fwmark), scheduling,
+// persistence, forwarding, quorum, their real servers and the common keys of health checks.
+#include <sys/socket.h>
+
+#include <charconv>
+
+#include "daemon/config/parse.h"
+
+namespace hadirector::config::detail {
+namespace {
+
+constexpr int64_t kMaxU32 = 4294967295;
+constexpr int64_t kMaxInt = 2147483647;
+
+void parse_service(MapReader& r, VirtualServer& out) {
+  const Node* address = r.get("address");
+  const Node* fwmark = r.get("fwmark");
+  const Node* protocol = r.get("protocol");
+  if (address && fwmark) {
+    r.errors().add(fwmark->mark, "set either 'address' (with 'protocol') or 'fwmark', not both");
+  } else if (!address && !fwmark) {
+    r.errors().add(r.mark(), "virtual server needs 'address' (ADDRESS:PORT) or 'fwmark'");
+  } else if (fwmark && protocol) {
+    r.errors().add(protocol->mark, "'protocol' does not apply to a fwmark service");
+  }
+  if (address) {
+    out.address = to_endpoint(*address, "address", r.errors());
+    if (out.address) out.family = out.address->addr.family;
+  }
+  if (fwmark && !address)
+    if (auto mark = to_int(*fwmark, "fwmark", 1, kMaxU32, r.errors()))
+      out.fwmark = static_cast<uint32_t>(*mark);
+  r.read_choice("protocol", out.protocol, {"tcp", "udp", "sctp"});
+}
+
+void parse_scheduler(MapReader& r, VirtualServer& out) {
+  if (const Node* node = r.get("scheduler")) {
+    auto index = to_choice(*node, "scheduler",
+                           {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq",
+                            "mh", "fo", "ovf", "twos"},
+                           r.errors());
+    if (index) out.scheduler = node->scalar;
+  }
+  for (const Node& item : *to_list(r.get("scheduler_flags"), "scheduler_flags", r.errors())) {
+    auto index = to_choice(item, "scheduler_flags",
+                           {"sh-port", "sh-fallback", "mh-port", "mh-fallback"}, r.errors());
+    if (!index) continue;
+    std::string needs = *index < 2 ? "sh" : "mh";
+    if (out.scheduler != needs)
+      r.errors().add(item.mark,
+                     "scheduler flag '" + item.scalar + "' needs 'scheduler: " + needs + "'");
+    out.scheduler_flags.push_back(item.scalar);
+  }
+}
+
+void parse_persistence(MapReader& parent, VirtualServer& out) {
+  const Node* node = parent.get("persistence");
+  if (node == nullptr) return;
+  MapReader r(node, "persistence", parent.errors());
+  Persistence p;
+  if (r.read("timeout", p.timeout) &&
+      (p.timeout.count() % 1000 != 0 || p.timeout < std::chrono::seconds(1)))
+    r.errors().add(r.get("timeout")->mark,
+                   "persistence 'timeout' must be whole seconds, at "
+                   "least 1s, got " +
+                       format_duration(p.timeout));
+  if (const Node* mask = r.get("netmask")) {
+    p.netmask = to_address(*mask, "netmask", r.errors());
+    if (p.netmask && p.netmask->mask_prefix_len() < 0) {
+      r.errors().add(mask->mark, "'netmask' " + p.netmask->to_string() +
+                                     " is not a contiguous "
+                                     "mask such as 255.255.255.0");
+    } else if (p.netmask && out.family != 0 && p.netmask->family != out.family) {
+      r.errors().add(mask->mark, "'netmask' is " + std::string(family_name(p.netmask->family)) +
+                                     " but the virtual server is " + family_name(out.family));
+    }
+  }
+  r.finish();
+  out.persistence = p;
+}
+
+void parse_max_ejected(MapReader& r, VirtualServer& out) {
+  const Node* node = r.get("max_ejected");
+  if (node == nullptr) return;
+  const std::string& s = node->scalar;
+  int value = -1;
+  if (node->kind == Node::Kind::kScalar && s.size() >= 2 && s.back() == '%') {
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size() - 1, value);
+    if (ec != std::errc() || ptr != s.data() + s.size() - 1) value = -1;
+  }
+  if (value < 0 || value > 100)
+    r.errors().add(node->mark,
+                   "'max_ejected' must be a percentage from 0% to 100% such as "
+                   "50%, got " +
+                       describe(*node));
+  else
+    out.max_ejected_percent = value;
+}
+
+std::optional<RealServer> parse_real_server(const Node& node, ParseContext& ctx) {
+  MapReader r(&node, "real server", ctx.errors);
+  if (!r.is_map()) return std::nullopt;
+  RealServer out;
+  out.origin.mark = node.mark;
+  const Node* address = r.require("address");
+  auto endpoint = address ? to_endpoint(*address, "address", ctx.errors, true) : std::nullopt;
+  if (endpoint) out.address = *endpoint;
+  r.read("weight", out.weight, 0, 65535);
+  if (r.get("forwarding")) {
+    Forwarding forwarding = Forwarding::kDr;
+    r.read_choice("forwarding", forwarding, {"dr", "nat", "tun"});
+    out.forwarding = forwarding;
+  }
+  int threshold = 0;
+  if (r.read("upper_threshold", threshold, 0, kMaxInt)) out.upper_threshold = threshold;
+  if (r.read("lower_threshold", threshold, 0, kMaxInt)) out.lower_threshold = threshold;
+  if (out.upper_threshold && out.lower_threshold && *out.lower_threshold >= *out.upper_threshold)
+    ctx.errors.add(r.get("lower_threshold")->mark,
+                   "'lower_threshold' must be below 'upper_threshold'");
+  for (const Node& item : *to_list(r.get("checks"), "checks", ctx.errors))
+    if (item.kind == Node::Kind::kMap)
+      out.checks.push_back(parse_check(item, ctx));
+    else
+      ctx.errors.add(item.mark, "check must be a map, got " + std::string(kind_name(item)));
+  r.finish();
+  if (!endpoint) return std::nullopt;
+  return out;
+}
+
+void parse_real_servers(MapReader& r, ParseContext& ctx, VirtualServer& out) {
+  std::map<Endpoint, Mark> seen;
+  for (const Node& item : *to_list(r.get("real_servers"), "real_servers", ctx.errors)) {
+    auto rs = parse_real_server(item, ctx);
+    if (!rs) continue;
+    const Mark& at = item.find("address")->mark;
+    if (auto [it, fresh] = seen.emplace(rs->address, at); !fresh)
+      ctx.errors.add(at, "real server " + rs->address.to_string() + " is listed twice in " +
+                             "virtual server '" + out.name + "' (first at " + line_col(it->second) +
+                             ")");
+    if (out.family == 0) out.family = rs->address.addr.family;
+    Forwarding forwarding = rs->forwarding.value_or(out.forwarding);
+    if (rs->address.addr.family != out.family && forwarding != Forwarding::kTun)
+      ctx.errors.add(at, "real server " + rs->address.to_string() + " is " +
+                             family_name(rs->address.addr.family) + " but virtual server '" +
+                             out.name + "' is " + family_name(out.family) +
+                             "; only tun forwarding mixes families");
+    out.real_servers.push_back(std::move(*rs));
+  }
+  if (out.family == 0) out.family = AF_INET;
+}
+
+void check_tunnel_type(MapReader& r, const VirtualServer& out) {
+  const Node* node = r.get("tunnel_type");
+  if (node == nullptr) return;
+  bool tun = out.forwarding == Forwarding::kTun;
+  for (const RealServer& rs : out.real_servers) tun |= rs.forwarding == Forwarding::kTun;
+  if (!tun) r.errors().add(node->mark, "'tunnel_type' needs 'forwarding: tun'");
+}
+
+std::optional<VirtualServer> parse_virtual_server(const Node& node, ParseContext& ctx) {
+  MapReader r(&node, "virtual server", ctx.errors);
+  if (!r.is_map()) return std::nullopt;
+  VirtualServer out;
+  out.origin.mark = node.mark;
+  r.read("name", out.name, true);
+  parse_service(r, out);
+  parse_scheduler(r, out);
+  r.read_choice("forwarding", out.forwarding, {"dr", "nat", "tun"});
+  r.read_choice("tunnel_type", out.tunnel_type, {"ipip", "gue", "gre"});
+  r.read("quorum", out.quorum, 1, kMaxInt);
+  r.read("quorum_hysteresis", out.quorum_hysteresis, 0, kMaxInt);
+  if (const Node* sorry = r.get("sorry_server"))
+    out.sorry_server = to_endpoint(*sorry, "sorry_server", ctx.errors, true);
+  r.read_choice("on_failure", out.on_failure, {"remove", "inhibit"});
+  parse_max_ejected(r, out);
+  if (r.read("follow_instance", out.follow_instance) && out.follow_instance &&
+      !ctx.names.instances.contains(*out.follow_instance))
+    ctx.errors.add(r.get("follow_instance")->mark,
+                   "follow_instance '" + *out.follow_instance + "' is not a vrrp instance");
+  r.read("remove_drain_time", out.remove_drain_time);
+  r.read("slow_start", out.slow_start);
+  parse_real_servers(r, ctx, out);
+  parse_persistence(r, out);
+  check_tunnel_type(r, out);
+  r.finish();
+  return out;
+}
+
+}  // namespace
+
+CheckSpec parse_check(const Node& node, ParseContext& ctx) {
+  MapReader r(&node, "check", ctx.errors);
+  CheckSpec out;
+  out.origin.mark = node.mark;
+  bool has_type = r.read("type", out.type, true) && !out.type.empty();
+  r.read("interval", out.interval);
+  r.read("timeout", out.timeout);
+  check_interval_and_timeout(r, out.interval, out.timeout);
+  r.read("rise", out.rise, 1, 1000);
+  r.read("fall", out.fall, 1, 1000);
+  r.read("fast_interval", out.fast_interval);
+  r.read("down_interval", out.down_interval);
+  r.read_choice("start_state", out.start_state, {"down", "up"});
+  int port = 0;
+  if (r.read("port", port, 1, 65535)) out.port = static_cast<uint16_t>(port);
+  out.params = r.rest();
+  if (has_type && ctx.options.validate_check) ctx.errors.add_all(ctx.options.validate_check(out));
+  return out;
+}
+
+void parse_virtual_servers(const Node* node, ParseContext& ctx, std::vector<VirtualServer>& out) {
+  UniqueNames names("virtual server");
+  for (const Node& item : *to_list(node, "virtual_servers", ctx.errors)) {
+    auto vs = parse_virtual_server(item, ctx);
+    if (!vs) continue;
+    if (const Node* name = item.find("name")) names.add(vs->name, name->mark, ctx.errors);
+    out.push_back(std::move(*vs));
+  }
+}
+
+}  // namespace hadirector::config::detail

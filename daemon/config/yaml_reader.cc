@@ -1,0 +1,179 @@
+#include "daemon/config/yaml_reader.h"
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
+
+#include <map>
+#include <sstream>
+
+namespace hadirector::config::detail {
+namespace {
+
+// Aliases copy their anchor's subtree; this bounds what a "billion laughs" document can make.
+constexpr size_t kMaxAliasNodes = 100'000;
+
+size_t count_nodes(const Node& node) {
+  size_t n = 1;
+  for (const Node& item : node.items) n += count_nodes(item);
+  for (const auto& entry : node.entries) n += count_nodes(entry.second);
+  return n;
+}
+
+bool is_null_scalar(const std::string& tag, const std::string& value) {
+  return tag == "?" && (value == "~" || value == "null" || value == "Null" || value == "NULL");
+}
+
+// Builds Nodes from yaml-cpp's event stream with an explicit stack (no recursion here).
+class Builder : public YAML::EventHandler {
+ public:
+  Builder(std::string file, std::vector<ConfigError>& errors)
+      : file_(std::move(file)), errors_(errors) {}
+
+  std::optional<Node> take_root() { return std::move(root_); }
+  int documents() const { return documents_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents_ == 2) second_document_ = to_mark(mark);
+  }
+  const Mark& second_document() const { return second_document_; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Node node;
+    node.mark = to_mark(mark);
+    finish(std::move(node), anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    Node node;
+    node.mark = to_mark(mark);
+    if (it == anchors_.end()) {
+      errors_.push_back({node.mark, "unknown alias"});
+    } else if ((alias_nodes_ += it->second.second) > kMaxAliasNodes) {
+      if (!alias_overflow_) errors_.push_back({node.mark, "aliases expand to too many nodes"});
+      alias_overflow_ = true;
+    } else {
+      node = it->second.first;
+    }
+    finish(std::move(node), 0);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    Node node;
+    node.mark = to_mark(mark);
+    if (!is_null_scalar(tag, value)) {
+      node.kind = Node::Kind::kScalar;
+      node.scalar = value;
+    }
+    finish(std::move(node), anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(Node::Kind::kSequence, mark, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(Node::Kind::kMap, mark, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Frame {
+    Node node;
+    YAML::anchor_t anchor = 0;
+    bool have_key = false;
+    std::string key;
+    Mark key_mark;
+  };
+
+  Mark to_mark(const YAML::Mark& m) const { return Mark{file_, m.line + 1, m.column + 1}; }
+
+  void open(Node::Kind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
+    Frame frame;
+    frame.node.kind = kind;
+    frame.node.mark = to_mark(mark);
+    frame.anchor = anchor;
+    stack_.push_back(std::move(frame));
+  }
+  void close() {
+    Frame frame = std::move(stack_.back());
+    stack_.pop_back();
+    finish(std::move(frame.node), frame.anchor);
+  }
+
+  // A complete node: remember it under its anchor and attach it to its parent.
+  void finish(Node node, YAML::anchor_t anchor) {
+    if (anchor != 0) anchors_[anchor] = {node, count_nodes(node)};
+    if (stack_.empty()) {
+      if (!root_) root_ = std::move(node);
+      return;
+    }
+    Frame& parent = stack_.back();
+    if (parent.node.kind == Node::Kind::kSequence) {
+      parent.node.items.push_back(std::move(node));
+    } else if (!parent.have_key) {
+      if (node.kind != Node::Kind::kScalar)
+        errors_.push_back({node.mark, "map keys must be plain strings"});
+      parent.have_key = true;
+      parent.key = node.scalar;
+      parent.key_mark = node.mark;
+    } else {
+      parent.have_key = false;
+      add_entry(parent, std::move(node));
+    }
+  }
+
+  void add_entry(Frame& parent, Node value) {
+    auto [it, inserted] = parent.node.key_marks.emplace(parent.key, parent.key_mark);
+    if (!inserted) {
+      errors_.push_back({parent.key_mark, "duplicate key '" + parent.key + "' (first at " +
+                                              std::to_string(it->second.line) + ":" +
+                                              std::to_string(it->second.column) + ")"});
+      return;
+    }
+    parent.node.entries.emplace_back(parent.key, std::move(value));
+  }
+
+  std::string file_;
+  std::vector<ConfigError>& errors_;
+  std::vector<Frame> stack_;
+  std::optional<Node> root_;
+  std::map<YAML::anchor_t, std::pair<Node, size_t>> anchors_;
+  size_t alias_nodes_ = 0;
+  bool alias_overflow_ = false;
+  int documents_ = 0;
+  Mark second_document_;
+};
+
+}  // namespace
+
+YamlReadResult read_yaml(const std::string& text, const std::string& file_name) {
+  YamlReadResult result;
+  Builder builder(file_name, result.errors);
+  try {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(builder)) {
+      if (builder.documents() > 1) {
+        result.errors.push_back({builder.second_document(), "only one YAML document is allowed"});
+        break;
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    result.errors.push_back(
+        {Mark{file_name, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg});
+    return result;
+  } catch (const std::exception& e) {
+    result.errors.push_back({Mark{file_name, 1, 1}, std::string("cannot read YAML: ") + e.what()});
+    return result;
+  }
+  result.root = builder.take_root();
+  if (!result.root) {
+    result.root = Node();
+    result.root->mark = Mark{file_name, 1, 1};
+  }
+  return result;
+}
+
+}  // namespace hadirector::config::detail
