@@ -23,9 +23,9 @@ class CheckPool {
   CheckPool& operator=(const CheckPool&) = delete;
 
   struct Subscription {
-    core::Handle handle;  // destroying it unsubscribes; must not outlive the pool
-    std::string key;      // sharing identity (checker key + timing)
-    Health state;         // the shared check's state at subscription time
+    core::Handle handle;           // destroying it unsubscribes; must not outlive the pool
+    std::string key;               // sharing identity (checker key + timing)
+    Health state = Health::kDown;  // the shared check's state at subscription time
   };
 
   // Joins the running check with the same identity, or starts `checker` as a new one (an

@@ -1,5 +1,6 @@
 #include "checkers/agent/agent_reply.h"
 
+#include <cctype>
 #include <charconv>
 
 namespace hadirector::checkers::agent {
@@ -35,7 +36,11 @@ std::string_view trim(std::string_view s) {
 }
 
 // Applies one word to the reply; returns false when the word is malformed.
-bool apply_word(std::string_view word, AgentReply& reply) {
+bool apply_word(std::string_view original, AgentReply& reply) {
+  // HAProxy matches the keywords without regard to case.
+  std::string lowered(original);
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string_view word = lowered;
   static constexpr std::pair<std::string_view, AgentHealth> kHealth[] = {
       {"up", AgentHealth::kUp},
       {"down", AgentHealth::kDown},
@@ -57,7 +62,7 @@ bool apply_word(std::string_view word, AgentReply& reply) {
     reply.advice.maxconn = maxconn;
     return maxconn.has_value();
   }
-  reply.ignored_words.emplace_back(word);
+  reply.ignored_words.emplace_back(original);
   return true;
 }
 
