@@ -1,0 +1,272 @@
+#include "ipvs/libnl_ipvs_client.h"
+
+#include <linux/ip_vs.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "ipvs/ipvs_netlink_codec.h"
+
+namespace hadirector::ipvs {
+namespace {
+
+using core::Errc;
+
+// State shared with libnl's C callbacks during one request.
+struct Exchange {
+  const std::function<core::Status(nl_msg*)>* on_reply = nullptr;
+  bool done = false;
+  int kernel_errno = 0;
+  std::optional<core::Error> reply_error;  // the first reply that did not parse
+};
+
+int on_valid(nl_msg* msg, void* arg) {
+  auto* x = static_cast<Exchange*>(arg);
+  if (*x->on_reply) {
+    if (auto ok = (*x->on_reply)(msg); !ok && !x->reply_error) x->reply_error = ok.error();
+  }
+  // Keep reading even after a bad reply, so the rest of a dump does not linger in the socket.
+  return NL_SKIP;
+}
+
+int on_finish(nl_msg*, void* arg) {
+  static_cast<Exchange*>(arg)->done = true;
+  return NL_STOP;
+}
+
+int on_error(sockaddr_nl*, nlmsgerr* err, void* arg) {
+  auto* x = static_cast<Exchange*>(arg);
+  x->kernel_errno = err->error < 0 ? -err->error : err->error;
+  x->done = true;
+  return NL_STOP;
+}
+
+struct CbDeleter {
+  void operator()(nl_cb* cb) const { nl_cb_put(cb); }
+};
+struct MsgDeleter {
+  void operator()(nl_msg* m) const { nlmsg_free(m); }
+};
+
+core::Error libnl_error(int err, const std::string& what) {
+  return core::Error(Errc::kSystem, what + ": " + nl_geterror(err));
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<LibnlIpvsClient>> LibnlIpvsClient::open(
+    std::chrono::milliseconds timeout) {
+  nl_sock* sock = nl_socket_alloc();
+  if (sock == nullptr) return core::fail_errno(ENOMEM, "allocate netlink socket");
+  std::unique_ptr<nl_sock, void (*)(nl_sock*)> guard(sock, nl_socket_free);
+  if (int err = genl_connect(sock); err < 0) {
+    return std::unexpected(libnl_error(err, "connect generic netlink socket"));
+  }
+  // Acks are requested per message: dumps end with NLMSG_DONE, not an ack.
+  nl_socket_disable_auto_ack(sock);
+  nl_socket_enable_msg_peek(sock);
+  const timeval tv{static_cast<time_t>(timeout.count() / 1000),
+                   static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  if (setsockopt(nl_socket_get_fd(sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+    return core::fail_errno(errno, "set netlink receive timeout");
+  }
+  const int family = genl_ctrl_resolve(sock, IPVS_GENL_NAME);
+  if (family < 0) {
+    return core::fail(Errc::kUnsupported,
+                      std::string("resolve generic netlink family IPVS (is ip_vs available?): ") +
+                          nl_geterror(family));
+  }
+  guard.release();
+  return std::unique_ptr<LibnlIpvsClient>(new LibnlIpvsClient(sock, family));
+}
+
+LibnlIpvsClient::~LibnlIpvsClient() { nl_socket_free(sock_); }
+
+core::Status LibnlIpvsClient::transact(std::uint8_t cmd, bool dump, const Builder& build,
+                                       const ReplyHandler& on_reply, const std::string& what) {
+  std::unique_ptr<nl_msg, MsgDeleter> msg(nlmsg_alloc());
+  if (!msg) return core::fail_errno(ENOMEM, what);
+  if (genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, dump ? NLM_F_DUMP : NLM_F_ACK,
+                  cmd, IPVS_GENL_VERSION) == nullptr) {
+    return core::fail(Errc::kInvalid, what + ": cannot build netlink header");
+  }
+  if (build) {
+    if (auto ok = build(msg.get()); !ok) return std::unexpected(ok.error().wrap(what));
+  }
+  if (int err = nl_send_auto(sock_, msg.get()); err < 0) {
+    return std::unexpected(libnl_error(err, what + ": send"));
+  }
+  std::unique_ptr<nl_cb, CbDeleter> cb(nl_cb_clone(nl_socket_get_cb(sock_)));
+  if (!cb) return core::fail_errno(ENOMEM, what);
+  Exchange x;
+  x.on_reply = &on_reply;
+  nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &x);
+  nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &x);
+  nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_finish, &x);
+  nl_cb_err(cb.get(), NL_CB_CUSTOM, on_error, &x);
+  while (!x.done) {
+    const int n = nl_recvmsgs_report(sock_, cb.get());
+    if (x.kernel_errno != 0) return core::fail_errno(x.kernel_errno, what);
+    if (n < 0) return std::unexpected(libnl_error(n, what + ": receive"));
+    // libnl reports a receive timeout (EAGAIN from SO_RCVTIMEO) as zero messages.
+    if (n == 0 && !x.done) return core::fail(Errc::kTimeout, what + ": no reply from the kernel");
+  }
+  if (x.reply_error) return std::unexpected(x.reply_error->wrap(what));
+  return {};
+}
+
+core::Result<Info> LibnlIpvsClient::get_info() {
+  Info info;
+  auto ok = transact(IPVS_CMD_GET_INFO, false, nullptr, [&](nl_msg* m) -> core::Status {
+    auto r = codec::parse_info_message(m);
+    if (!r) return std::unexpected(r.error());
+    info = *r;
+    return {};
+  }, "get IPVS info");
+  if (!ok) return std::unexpected(ok.error());
+  return info;
+}
+
+core::Result<std::vector<ServiceInfo>> LibnlIpvsClient::list_services() {
+  std::vector<ServiceInfo> out;
+  auto ok = transact(IPVS_CMD_GET_SERVICE, true, nullptr, [&](nl_msg* m) -> core::Status {
+    auto r = codec::parse_service_message(m);
+    if (!r) return std::unexpected(r.error());
+    out.push_back(*r);
+    return {};
+  }, "list services");
+  if (!ok) return std::unexpected(ok.error());
+  return out;
+}
+
+core::Result<ServiceInfo> LibnlIpvsClient::get_service(const Service& key) {
+  std::optional<ServiceInfo> found;
+  auto ok = transact(
+      IPVS_CMD_GET_SERVICE, false,
+      [&](nl_msg* m) { return codec::put_service(m, key, false); },
+      [&](nl_msg* m) -> core::Status {
+        auto r = codec::parse_service_message(m);
+        if (!r) return std::unexpected(r.error());
+        found = *r;
+        return {};
+      },
+      "get service " + key.name());
+  if (!ok) return std::unexpected(ok.error());
+  if (!found) return core::fail(Errc::kProtocol, "get service " + key.name() + ": empty reply");
+  return *found;
+}
+
+core::Status LibnlIpvsClient::add_service(const Service& s) {
+  return transact(
+      IPVS_CMD_NEW_SERVICE, false, [&](nl_msg* m) { return codec::put_service(m, s, true); },
+      nullptr, "add service " + s.name());
+}
+
+core::Status LibnlIpvsClient::edit_service(const Service& s) {
+  return transact(
+      IPVS_CMD_SET_SERVICE, false, [&](nl_msg* m) { return codec::put_service(m, s, true); },
+      nullptr, "edit service " + s.name());
+}
+
+core::Status LibnlIpvsClient::delete_service(const Service& key) {
+  return transact(
+      IPVS_CMD_DEL_SERVICE, false, [&](nl_msg* m) { return codec::put_service(m, key, false); },
+      nullptr, "delete service " + key.name());
+}
+
+core::Status LibnlIpvsClient::flush() {
+  return transact(IPVS_CMD_FLUSH, false, nullptr, nullptr, "flush IPVS table");
+}
+
+core::Result<std::vector<DestinationInfo>> LibnlIpvsClient::list_destinations(const Service& key) {
+  std::vector<DestinationInfo> out;
+  auto ok = transact(
+      IPVS_CMD_GET_DEST, true, [&](nl_msg* m) { return codec::put_service(m, key, false); },
+      [&](nl_msg* m) -> core::Status {
+        auto r = codec::parse_destination_message(m, key.family());
+        if (!r) return std::unexpected(r.error());
+        out.push_back(*r);
+        return {};
+      },
+      "list destinations of " + key.name());
+  if (!ok) return std::unexpected(ok.error());
+  return out;
+}
+
+namespace {
+
+core::Status dest_request(nl_msg* m, const Service& key, const Destination& d,
+                          bool full) {
+  if (auto ok = codec::put_service(m, key, false); !ok) return ok;
+  return codec::put_destination(m, d, full);
+}
+
+}  // namespace
+
+core::Status LibnlIpvsClient::add_destination(const Service& key, const Destination& d) {
+  return transact(
+      IPVS_CMD_NEW_DEST, false, [&](nl_msg* m) { return dest_request(m, key, d, true); }, nullptr,
+      "add destination " + d.name() + " to " + key.name());
+}
+
+core::Status LibnlIpvsClient::edit_destination(const Service& key, const Destination& d) {
+  return transact(
+      IPVS_CMD_SET_DEST, false, [&](nl_msg* m) { return dest_request(m, key, d, true); }, nullptr,
+      "edit destination " + d.name() + " of " + key.name());
+}
+
+core::Status LibnlIpvsClient::delete_destination(const Service& key, const Destination& d) {
+  return transact(
+      IPVS_CMD_DEL_DEST, false, [&](nl_msg* m) { return dest_request(m, key, d, false); },
+      nullptr, "delete destination " + d.name() + " from " + key.name());
+}
+
+core::Result<Timeouts> LibnlIpvsClient::get_timeouts() {
+  Timeouts t;
+  auto ok = transact(IPVS_CMD_GET_CONFIG, false, nullptr, [&](nl_msg* m) -> core::Status {
+    auto r = codec::parse_timeouts_message(m);
+    if (!r) return std::unexpected(r.error());
+    t = *r;
+    return {};
+  }, "get timeouts");
+  if (!ok) return std::unexpected(ok.error());
+  return t;
+}
+
+core::Status LibnlIpvsClient::set_timeouts(const Timeouts& t) {
+  return transact(
+      IPVS_CMD_SET_CONFIG, false, [&](nl_msg* m) { return codec::put_timeouts(m, t); }, nullptr,
+      "set timeouts");
+}
+
+core::Status LibnlIpvsClient::start_sync_daemon(const SyncDaemon& d) {
+  return transact(
+      IPVS_CMD_NEW_DAEMON, false, [&](nl_msg* m) { return codec::put_sync_daemon(m, d); },
+      nullptr,
+      "start sync daemon " + std::string(sync_state_name(d.state)) + " on " + d.interface +
+          " syncid " + std::to_string(d.sync_id));
+}
+
+core::Status LibnlIpvsClient::stop_sync_daemon(SyncState state) {
+  return transact(
+      IPVS_CMD_DEL_DAEMON, false, [&](nl_msg* m) { return codec::put_sync_state(m, state); },
+      nullptr, "stop sync daemon " + std::string(sync_state_name(state)));
+}
+
+core::Result<std::vector<SyncDaemon>> LibnlIpvsClient::list_sync_daemons() {
+  std::vector<SyncDaemon> out;
+  auto ok = transact(IPVS_CMD_GET_DAEMON, true, nullptr, [&](nl_msg* m) -> core::Status {
+    auto r = codec::parse_sync_daemon_message(m);
+    if (!r) return std::unexpected(r.error());
+    out.push_back(*r);
+    return {};
+  }, "list sync daemons");
+  if (!ok) return std::unexpected(ok.error());
+  return out;
+}
+
+}  // namespace hadirector::ipvs
