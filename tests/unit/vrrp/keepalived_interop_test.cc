@@ -85,8 +85,8 @@ TEST(KeepalivedInterop, OurV3Ipv4AdvertIsByteIdenticalToKeepalived) {
 
 TEST(KeepalivedInterop, AcceptsV3Ipv4PriorityZeroOnShutdown) {
   const Bytes bytes = fixture("keepalived-2.2.7_v3_ipv4_vrid51_prio0.bin");
-  const Accepted* acc =
-      accepted(check_advert(bytes, IpFacts{255, kKaSource4, kGroup4}, v3_ipv4_params()));
+  ReceiveResult r = check_advert(bytes, IpFacts{255, kKaSource4, kGroup4}, v3_ipv4_params());
+  const Accepted* acc = accepted(r);
   ASSERT_NE(acc, nullptr);
   EXPECT_EQ(acc->advert.priority, 0);
 }
