@@ -1,7 +1,8 @@
 // FakeIpvsClient: an in-memory IPVS table behind the IpvsClient interface, for tests of the
 // reconciler and the daemon. It answers with the kernel's errnos (checked against the real
 // kernel by tests/kernel/ipvs_client_test.cc): EEXIST for duplicates, ESRCH for a missing
-// service, ENOENT for a missing destination or unknown scheduler. Every call is recorded in
+// service, ENOENT for a missing destination or unknown scheduler, ERANGE for inverted
+// thresholds, and an empty list for the real servers of a missing service. Every call is recorded in
 // log() ("add_destination TCP 10.0.0.1:80 10.0.0.2:80"); fail_next() injects one error.
 #pragma once
 
