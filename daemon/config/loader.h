@@ -18,9 +18,9 @@ inline constexpr const char* kDefaultConfigPath = "/etc/hadirector/hadirector.ya
 struct LoadOptions {
   // Called for every check whose common keys parsed; a checker type validates its `params`
   // here (and reports an unknown `type`). Its errors join the list.
-  std::function<std::vector<ConfigError>(const CheckSpec&)> validate_check;
+  std::function<std::vector<ConfigError>(const CheckSpec&)> validate_check = {};
   // global.router_id when the file has none; empty: the short hostname.
-  std::string default_router_id;
+  std::string default_router_id = {};
 };
 
 using LoadResult = std::expected<Config, std::vector<ConfigError>>;

@@ -83,6 +83,7 @@ class Builder : public YAML::EventHandler {
     Node node;
     YAML::anchor_t anchor = 0;
     bool have_key = false;
+    bool bad_key = false;
     std::string key;
     Mark key_mark;
   };
@@ -113,14 +114,14 @@ class Builder : public YAML::EventHandler {
     if (parent.node.kind == Node::Kind::kSequence) {
       parent.node.items.push_back(std::move(node));
     } else if (!parent.have_key) {
-      if (node.kind != Node::Kind::kScalar)
-        errors_.push_back({node.mark, "map keys must be plain strings"});
+      parent.bad_key = node.kind != Node::Kind::kScalar;
+      if (parent.bad_key) errors_.push_back({node.mark, "map keys must be plain strings"});
       parent.have_key = true;
       parent.key = node.scalar;
       parent.key_mark = node.mark;
     } else {
       parent.have_key = false;
-      add_entry(parent, std::move(node));
+      if (!parent.bad_key) add_entry(parent, std::move(node));
     }
   }
 
