@@ -1,0 +1,24 @@
+#include "daemon/config_loading.h"
+
+namespace hadirector::daemon {
+
+config::LoadOptions daemon_load_options() {
+  config::LoadOptions options;
+  return options;
+}
+
+config::LoadResult load_config_file(const std::string& path) {
+  return config::load_file(path, daemon_load_options());
+}
+
+config::LoadResult load_config_text(const std::string& text, const std::string& path) {
+  return config::parse_text(text, path, daemon_load_options());
+}
+
+std::string format_errors(const std::vector<config::ConfigError>& errors) {
+  std::string out;
+  for (const auto& e : errors) out += e.to_string() + "\n";
+  return out;
+}
+
+}  // namespace hadirector::daemon

@@ -1,2 +1,0 @@
-// Placeholder until the supervisor lands.
-namespace hadirector::daemon { int module_anchor = 0; }

@@ -1,0 +1,137 @@
+#include "daemon/ipc_channel.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace hadirector::daemon {
+
+std::string encode_frame(const nlohmann::json& message) {
+  std::string body = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  uint32_t n = static_cast<uint32_t>(body.size());
+  std::string frame(4, '\0');
+  frame[0] = static_cast<char>(n >> 24);
+  frame[1] = static_cast<char>(n >> 16);
+  frame[2] = static_cast<char>(n >> 8);
+  frame[3] = static_cast<char>(n);
+  return frame + body;
+}
+
+bool decode_frames(std::string& buffer, const std::function<void(nlohmann::json)>& fn,
+                   std::string& error) {
+  size_t pos = 0;
+  while (buffer.size() - pos >= 4) {
+    auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(buffer[pos + i])); };
+    uint32_t n = (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+    if (n > IpcChannel::kMaxFrame) {
+      error = "frame of " + std::to_string(n) + " bytes exceeds the limit";
+      return false;
+    }
+    if (buffer.size() - pos - 4 < n) break;
+    auto json = nlohmann::json::parse(buffer.begin() + static_cast<long>(pos) + 4,
+                                      buffer.begin() + static_cast<long>(pos + 4 + n), nullptr,
+                                      /*allow_exceptions=*/false);
+    if (json.is_discarded()) {
+      error = "frame is not valid JSON";
+      return false;
+    }
+    pos += 4 + n;
+    fn(std::move(json));
+  }
+  buffer.erase(0, pos);
+  return true;
+}
+
+IpcChannel::IpcChannel(core::EventLoop& loop, core::UniqueFd fd)
+    : loop_(loop), fd_(std::move(fd)) {}
+
+IpcChannel::~IpcChannel() = default;
+
+core::Status IpcChannel::start(MessageFn on_message, ClosedFn on_closed) {
+  on_message_ = std::move(on_message);
+  on_closed_ = std::move(on_closed);
+  auto watch = loop_.watch_fd(fd_.get(), EPOLLIN, [this](uint32_t ev) { on_io(ev); });
+  if (!watch) return std::unexpected(watch.error());
+  watch_ = std::move(*watch);
+  update_events();
+  return {};
+}
+
+bool IpcChannel::send(const nlohmann::json& message) {
+  if (!open()) return false;
+  bool was_empty = out_.empty();
+  out_ += encode_frame(message);
+  if (was_empty) {
+    write_ready();  // Try at once; most messages fit the socket buffer.
+    if (open()) update_events();
+  }
+  return open();
+}
+
+void IpcChannel::flush_now() {
+  if (open() && !out_.empty()) write_ready();
+}
+
+void IpcChannel::update_events() {
+  if (!watch_) return;
+  (void)loop_.set_fd_events(watch_, out_.empty() ? EPOLLIN : (EPOLLIN | EPOLLOUT));
+}
+
+void IpcChannel::on_io(uint32_t revents) {
+  if (revents & EPOLLOUT) write_ready();
+  if (open() && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))) read_ready();
+}
+
+void IpcChannel::read_ready() {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) {
+      in_.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0) return close("peer closed the channel");
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    return close(std::string("read failed: ") + strerrorname_np(errno));
+  }
+  std::string error;
+  // A handler may close the channel (and even destroy it indirectly through on_closed), so
+  // frames are collected first and delivered after decoding.
+  std::vector<nlohmann::json> frames;
+  bool ok = decode_frames(in_, [&](nlohmann::json j) { frames.push_back(std::move(j)); }, error);
+  for (auto& frame : frames) {
+    if (!open()) return;
+    on_message_(frame);
+  }
+  if (!ok && open()) close("protocol error: " + error);
+}
+
+void IpcChannel::write_ready() {
+  while (!out_.empty()) {
+    ssize_t n = ::send(fd_.get(), out_.data(), out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      out_.erase(0, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    return close(std::string("write failed: ") + strerrorname_np(errno));
+  }
+  update_events();
+}
+
+void IpcChannel::close(const std::string& why) {
+  if (!open()) return;
+  watch_.cancel();
+  fd_.reset();
+  out_.clear();
+  if (on_closed_) {
+    auto cb = std::move(on_closed_);
+    cb(why);  // Last thing we do: the owner may destroy us here.
+  }
+}
+
+}  // namespace hadirector::daemon

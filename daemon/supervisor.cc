@@ -1,0 +1,348 @@
+#include "daemon/supervisor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "daemon/config_loading.h"
+#include "daemon/core/log.h"
+#include "daemon/json_fields.h"
+
+namespace hadirector::daemon {
+namespace {
+
+constexpr core::Duration kReloadTimeout = std::chrono::seconds(10);
+constexpr core::Duration kStopGrace = std::chrono::milliseconds(1500);
+constexpr core::Duration kDefaultHeartbeat = std::chrono::seconds(1);
+
+core::Result<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::fail_errno(errno, "open " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return core::fail_errno(errno, "read " + path);
+  return text.str();
+}
+
+std::string ms(core::Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
+}
+
+}  // namespace
+
+Supervisor::Supervisor(core::EventLoop& loop, SupervisorOptions options)
+    : loop_(loop), options_(std::move(options)), heartbeat_interval_(kDefaultHeartbeat) {}
+
+Supervisor::~Supervisor() {
+  if (!pid_file_.empty()) ::unlink(pid_file_.c_str());
+}
+
+core::Status Supervisor::start() {
+  started_at_ = loop_.now();
+  auto text = read_text(options_.config_path);
+  if (!text) return std::unexpected(text.error().wrap("load configuration"));
+  auto loaded = load_config_text(*text, options_.config_path);
+  if (!loaded) {
+    for (const auto& e : loaded.error()) core::log_error(e.to_string());
+    return core::fail(core::Errc::kInvalid, "configuration " + options_.config_path + " has " +
+                                                std::to_string(loaded.error().size()) +
+                                                " error(s)");
+  }
+  active_ = ActiveConfig{1, std::move(*text), std::move(*loaded)};
+
+  std::error_code ec;
+  std::filesystem::create_directories(options_.runtime_dir, ec);
+  if (ec) return core::fail(core::Errc::kSystem, "create runtime dir " + options_.runtime_dir +
+                                                     ": " + ec.message());
+  if (auto pid = write_pid_file(); !pid) return pid;
+  if (auto sig = install_signals(); !sig) return sig;
+
+  ControlLimits limits;
+  limits.max_clients = static_cast<size_t>(active_.parsed.control.max_clients);
+  control_ = std::make_unique<ControlServer>(
+      loop_, limits,
+      [this](const nlohmann::json& request, const Responder& r) { on_control_request(request, r); });
+  if (auto listening = control_->listen(options_.runtime_dir + "/control.sock"); !listening)
+    return listening;
+
+  watchdog_period_ = SystemdNotifier::watchdog_period();
+  if (watchdog_period_) {
+    heartbeat_interval_ = std::min<core::Duration>(kDefaultHeartbeat, *watchdog_period_ / 4);
+    watchdog_tick();
+  }
+  add_worker("vrrp");
+  add_worker("checker");
+  for (auto& w : workers_) {
+    if (auto spawned = w->spawn(); !spawned) return spawned;
+  }
+  heartbeat();
+  core::log_info("hadirectord starting: configuration " + options_.config_path +
+                 ", generation 1, runtime dir " + options_.runtime_dir);
+  return {};
+}
+
+core::Status Supervisor::write_pid_file() {
+  pid_file_ = options_.runtime_dir + "/hadirectord.pid";
+  if (auto old = read_text(pid_file_)) {
+    pid_t pid = static_cast<pid_t>(std::atol(old->c_str()));
+    if (pid > 0 && pid != getpid() && ::kill(pid, 0) == 0) {
+      std::string path = pid_file_;
+      pid_file_.clear();  // Not ours: leave it alone.
+      return core::fail(core::Errc::kExists, "another hadirectord (pid " + std::to_string(pid) +
+                                                 ") uses runtime dir " + options_.runtime_dir +
+                                                 " (" + path + ")");
+    }
+  }
+  std::string tmp = pid_file_ + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << getpid() << "\n";
+    if (!out) return core::fail_errno(errno, "write " + tmp);
+  }
+  if (::rename(tmp.c_str(), pid_file_.c_str()) < 0)
+    return core::fail_errno(errno, "rename " + tmp);
+  return {};
+}
+
+core::Status Supervisor::install_signals() {
+  auto add = [this](int signo, std::function<void()> fn) -> core::Status {
+    auto h = loop_.on_signal(signo, [fn = std::move(fn)](const signalfd_siginfo&) { fn(); });
+    if (!h) return std::unexpected(h.error());
+    signals_.push_back(std::move(*h));
+    return {};
+  };
+  ::signal(SIGPIPE, SIG_IGN);
+  for (auto r : {add(SIGHUP, [this] { reload(std::nullopt); }),
+                 add(SIGTERM, [this] { shutdown(); }), add(SIGINT, [this] { shutdown(); }),
+                 add(SIGUSR1, [this] {
+                   core::log_info("status: " + nlohmann::json{{"generation", active_.generation},
+                                                              {"processes", processes_json()}}
+                                                   .dump());
+                 })}) {
+    if (!r) return r;
+  }
+  return {};
+}
+
+void Supervisor::add_worker(const std::string& kind) {
+  std::vector<std::string> argv = {"hadirectord", "--worker", kind, "--ipc-fd", "3",
+                                   "--log-level", options_.log_level};
+  WorkerProcess::Hooks hooks{
+      [this](WorkerProcess& w, const nlohmann::json& m) { on_worker_message(w, m); },
+      [this](WorkerProcess& w) { on_worker_started(w); },
+      [this](WorkerProcess& w) {
+        if (reload_ && reload_->waiting.erase(w.name())) {
+          reload_->worker_errors.push_back(w.name() + " died during the reload");
+          if (reload_->waiting.empty()) finish_reload();
+        }
+      }};
+  workers_.push_back(std::make_unique<WorkerProcess>(loop_, kind, std::move(argv), hooks));
+}
+
+WorkerProcess* Supervisor::find_worker(const std::string& name) {
+  for (auto& w : workers_)
+    if (w->name() == name) return w.get();
+  return nullptr;
+}
+
+void Supervisor::send_config(WorkerProcess& worker, const ActiveConfig& config) {
+  worker.send({{"type", "config"},
+               {"generation", config.generation},
+               {"path", options_.config_path},
+               {"yaml", config.text}});
+}
+
+void Supervisor::on_worker_started(WorkerProcess& worker) {
+  send_config(worker, active_);
+  // The other workers may hold state the restarted one needs (e.g. which virtual servers are
+  // healthy): tell them so they can send it again.
+  for (auto& other : workers_) {
+    if (other.get() != &worker && other->running())
+      other->send({{"type", "relayed"},
+                   {"from", "supervisor"},
+                   {"payload", {{"peer_started", worker.name()}}}});
+  }
+}
+
+void Supervisor::on_worker_message(WorkerProcess& worker, const nlohmann::json& m) {
+  const std::string type = json_string(m, "type");
+  if (type == "ready") {
+    on_worker_ready(worker);
+  } else if (type == "applied") {
+    on_worker_applied(worker, m);
+  } else if (type == "status") {
+    auto it = statuses_.find(json_u64(m, "id"));
+    if (it == statuses_.end()) return;
+    if (m.contains("data") && m["data"].is_object()) it->second.merged.update(m["data"]);
+    it->second.waiting.erase(worker.name());
+    if (it->second.waiting.empty()) finish_status(it->first);
+  } else if (type == "command_reply") {
+    auto it = commands_.find(json_u64(m, "id"));
+    if (it == commands_.end()) return;
+    it->second.responder.send(json_object(m, "reply"));
+    commands_.erase(it);
+  } else if (type == "event") {
+    on_worker_event(worker, json_object(m, "event"));
+  } else if (type == "relay") {
+    WorkerProcess* to = find_worker(json_string(m, "to"));
+    if (to && to->running())
+      to->send({{"type", "relayed"}, {"from", worker.name()}, {"payload", json_object(m, "payload")}});
+  } else {
+    core::log_warning("worker " + worker.name() + " sent an unknown message type '" + type + "'");
+  }
+}
+
+void Supervisor::on_worker_ready(WorkerProcess& worker) {
+  worker.set_ready(true);
+  if (announced_ready_) {
+    core::log_info("worker " + worker.name() + " ready again (restart " +
+                   std::to_string(worker.restarts()) + ")");
+    notifier_.status(status_line());
+    return;
+  }
+  for (auto& w : workers_)
+    if (!w->ready()) return;
+  announced_ready_ = true;
+  core::log_info("hadirectord ready: generation " + std::to_string(active_.generation));
+  notifier_.ready(status_line());
+}
+
+void Supervisor::reload(std::optional<Responder> requester) {
+  if (stopping_) return;
+  if (reload_) {
+    // One more reload after the running one, which reads the file again.
+    reload_queued_ = true;
+    if (requester) queued_requesters_.push_back(*requester);
+    return;
+  }
+  notifier_.reloading();
+  auto reject = [&](const std::vector<std::string>& errors, const std::string& summary) {
+    for (const auto& e : errors) core::log_error(e);
+    core::log_error("reload rejected: " + summary + "; keeping the running configuration "
+                    "(generation " + std::to_string(active_.generation) + ")");
+    notifier_.ready(status_line());
+    if (requester)
+      requester->send({{"ok", false}, {"error", "reload rejected: " + summary},
+                       {"errors", errors}, {"generation", active_.generation}});
+  };
+  auto text = read_text(options_.config_path);
+  if (!text) return reject({text.error().message()}, "cannot read the configuration");
+  auto loaded = load_config_text(*text, options_.config_path);
+  if (!loaded) {
+    std::vector<std::string> errors;
+    for (const auto& e : loaded.error()) errors.push_back(e.to_string());
+    return reject(errors, std::to_string(errors.size()) + " error(s) in " + options_.config_path);
+  }
+  active_ = ActiveConfig{active_.generation + 1, std::move(*text), std::move(*loaded)};
+  reload_.emplace();
+  reload_->generation = active_.generation;
+  if (requester) reload_->requesters.push_back(*requester);
+  for (auto& w : workers_) {
+    // A worker that is down gets this configuration when it starts again.
+    if (w->running() && w->ready()) {
+      reload_->waiting.insert(w->name());
+      send_config(*w, active_);
+    }
+  }
+  reload_->timeout = loop_.schedule_after(kReloadTimeout, [this] {
+    for (const auto& name : reload_->waiting)
+      reload_->worker_errors.push_back(name + " did not confirm within " + ms(kReloadTimeout));
+    reload_->waiting.clear();
+    finish_reload();
+  });
+  if (reload_->waiting.empty()) finish_reload();
+}
+
+void Supervisor::on_worker_applied(WorkerProcess& worker, const nlohmann::json& m) {
+  if (!reload_ || json_u64(m, "generation") != reload_->generation) return;
+  if (!json_bool(m, "ok"))
+    reload_->worker_errors.push_back(worker.name() + ": " + json_string(m, "error", "unknown error"));
+  reload_->waiting.erase(worker.name());
+  if (reload_->waiting.empty()) finish_reload();
+}
+
+void Supervisor::finish_reload() {
+  PendingReload done = std::move(*reload_);
+  reload_.reset();
+  done.timeout.cancel();
+  for (const auto& e : done.worker_errors)
+    core::log_error("reload generation " + std::to_string(done.generation) + ": " + e);
+  core::log_info("reload complete: generation " + std::to_string(done.generation));
+  notifier_.ready(status_line());
+  nlohmann::json reply = {{"ok", done.worker_errors.empty()}, {"generation", done.generation}};
+  if (!done.worker_errors.empty()) reply["errors"] = done.worker_errors;
+  for (const auto& r : done.requesters) r.send(reply);
+  if (reload_queued_) {
+    reload_queued_ = false;
+    auto requesters = std::exchange(queued_requesters_, {});
+    reload(std::nullopt);
+    // Queued requesters learn the outcome of the reload that re-read the file.
+    if (reload_) {
+      for (auto& r : requesters) reload_->requesters.push_back(r);
+    } else {
+      for (auto& r : requesters)
+        r.send({{"ok", false}, {"error", "reload rejected"}, {"generation", active_.generation}});
+    }
+  }
+}
+
+void Supervisor::heartbeat() {
+  for (auto& w : workers_)
+    if (w->ready()) w->send_ping();
+  heartbeat_timer_ = loop_.schedule_after(heartbeat_interval_, [this] { heartbeat(); });
+}
+
+void Supervisor::watchdog_tick() {
+  const core::Duration window = 3 * heartbeat_interval_;
+  bool all_ok = true;
+  for (auto& w : workers_) {
+    bool ok = w->responsive(window);
+    if (!ok && unresponsive_.insert(w->name()).second) {
+      core::log_error("worker " + w->name() + " has not answered heartbeats for " +
+                      ms(w->since_last_pong()) + "; withholding the systemd watchdog");
+    } else if (ok && unresponsive_.erase(w->name())) {
+      core::log_info("worker " + w->name() + " answers heartbeats again");
+    }
+    all_ok = all_ok && ok;
+  }
+  if (all_ok) notifier_.watchdog();
+  watchdog_timer_ = loop_.schedule_after(*watchdog_period_ / 4, [this] { watchdog_tick(); });
+}
+
+void Supervisor::shutdown() {
+  if (stopping_) return;
+  stopping_ = true;
+  core::log_info("stopping: workers in order vrrp, checker");
+  notifier_.stopping();
+  heartbeat_timer_.cancel();
+  watchdog_timer_.cancel();
+  stop_next_worker(0);
+}
+
+void Supervisor::stop_next_worker(size_t index) {
+  if (index >= workers_.size()) {
+    core::log_info("hadirectord stopped");
+    loop_.exit(0);
+    return;
+  }
+  workers_[index]->stop(kStopGrace, [this, index] {
+    // Continue from the loop, not from inside the worker's exit callback.
+    stop_step_ = loop_.defer([this, index] { stop_next_worker(index + 1); });
+  });
+}
+
+std::string Supervisor::status_line() const {
+  std::string line = "generation " + std::to_string(active_.generation) + "; workers:";
+  for (const auto& w : workers_)
+    line += " " + w->name() + (w->ready() ? " up" : w->running() ? " starting" : " down");
+  line += "; " + std::to_string(active_.parsed.vrrp.instances.size()) + " VRRP instance(s), " +
+          std::to_string(active_.parsed.virtual_servers.size()) + " virtual server(s)";
+  return line;
+}
+
+}  // namespace hadirector::daemon

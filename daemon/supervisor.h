@@ -1,0 +1,123 @@
+// The supervisor process: loads and validates the configuration, runs the workers and
+// restarts them, reloads on SIGHUP without restarting anything, relays messages between the
+// workers, keeps systemd informed and serves the control socket. It runs no protocol itself.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/config/config.h"
+#include "daemon/control_server.h"
+#include "daemon/core/event_loop.h"
+#include "daemon/systemd_notifier.h"
+#include "daemon/worker_process.h"
+
+namespace hadirector::daemon {
+
+struct SupervisorOptions {
+  std::string config_path;
+  std::string runtime_dir;
+  std::string log_level;
+};
+
+class Supervisor {
+ public:
+  Supervisor(core::EventLoop& loop, SupervisorOptions options);
+  ~Supervisor();
+
+  // Loads the configuration, writes the pid file, opens the control socket, starts the
+  // workers. Errors here end the daemon with a message.
+  core::Status start();
+
+ private:
+  struct ActiveConfig {
+    uint64_t generation = 0;
+    std::string text;
+    config::Config parsed;
+  };
+  struct PendingReload {
+    uint64_t generation = 0;
+    std::set<std::string> waiting;
+    std::vector<std::string> worker_errors;
+    std::vector<Responder> requesters;
+    core::Handle timeout;
+  };
+  struct PendingStatus {
+    Responder responder{{}};
+    nlohmann::json merged = nlohmann::json::object();
+    std::set<std::string> waiting;
+    core::Handle timeout;
+  };
+  struct PendingCommand {
+    Responder responder{{}};
+    core::Handle timeout;
+  };
+
+  core::Status install_signals();
+  core::Status write_pid_file();
+  void add_worker(const std::string& kind);
+  WorkerProcess* find_worker(const std::string& name);
+
+  // Worker messages.
+  void on_worker_message(WorkerProcess& worker, const nlohmann::json& m);
+  void on_worker_started(WorkerProcess& worker);
+  void on_worker_ready(WorkerProcess& worker);
+  void on_worker_applied(WorkerProcess& worker, const nlohmann::json& m);
+  void on_worker_event(WorkerProcess& worker, const nlohmann::json& event);
+  void send_config(WorkerProcess& worker, const ActiveConfig& config);
+
+  // Reload (SIGHUP or control socket).
+  void reload(std::optional<Responder> requester);
+  void finish_reload();
+
+  // Control requests.
+  void on_control_request(const nlohmann::json& request, const Responder& responder);
+  void start_status(const Responder& responder);
+  void finish_status(uint64_t id);
+  void forward_command(const std::string& worker, const nlohmann::json& request,
+                       const Responder& responder);
+  nlohmann::json processes_json() const;
+
+  // Liveness.
+  void heartbeat();
+  void watchdog_tick();
+  void shutdown();
+  void stop_next_worker(size_t index);
+  std::string status_line() const;
+
+  core::EventLoop& loop_;
+  SupervisorOptions options_;
+  SystemdNotifier notifier_;
+  ActiveConfig active_;
+  std::vector<std::unique_ptr<WorkerProcess>> workers_;
+  std::unique_ptr<ControlServer> control_;
+  std::vector<core::Handle> signals_;
+  core::Handle heartbeat_timer_;
+  core::Handle watchdog_timer_;
+  core::Duration heartbeat_interval_;
+  std::optional<core::Duration> watchdog_period_;
+  std::set<std::string> unresponsive_;  // logged once per episode
+  std::optional<PendingReload> reload_;
+  bool reload_queued_ = false;
+  std::vector<Responder> queued_requesters_;
+  std::map<uint64_t, PendingStatus> statuses_;
+  std::map<uint64_t, PendingCommand> commands_;
+  uint64_t next_request_id_ = 1;
+  std::vector<Responder> event_subscribers_;
+  std::deque<nlohmann::json> recent_events_;
+  uint64_t event_seq_ = 0;
+  bool announced_ready_ = false;
+  bool stopping_ = false;
+  core::TimePoint started_at_{};
+  std::string pid_file_;
+  core::Handle stop_step_;
+};
+
+}  // namespace hadirector::daemon

@@ -1,0 +1,134 @@
+// The supervisor's answers to control-socket requests: status (gathered from the workers),
+// reload, operator commands forwarded to the checker worker, and the event stream.
+#include <unistd.h>
+
+#include "daemon/core/log.h"
+#include "daemon/json_fields.h"
+#include "daemon/supervisor.h"
+
+namespace hadirector::daemon {
+namespace {
+
+constexpr core::Duration kStatusTimeout = std::chrono::seconds(1);
+constexpr core::Duration kCommandTimeout = std::chrono::seconds(5);
+constexpr size_t kRecentEvents = 1000;
+
+double seconds(core::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+bool may_change(const Responder& r) {
+  uid_t uid = r.peer_uid();
+  return uid == 0 || uid == ::geteuid();
+}
+
+}  // namespace
+
+void Supervisor::on_control_request(const nlohmann::json& request, const Responder& responder) {
+  const auto cmd = json_string(request, "cmd");
+  if (cmd == "status") return start_status(responder);
+  if (cmd == "ping") {
+    responder.send({{"ok", true}, {"generation", active_.generation}});
+    return;
+  }
+  if (cmd == "events") {
+    responder.keep_open();
+    // With "since": N, replay the kept events after sequence N first.
+    if (request.contains("since") && request["since"].is_number_unsigned()) {
+      uint64_t since = request["since"].get<uint64_t>();
+      for (const auto& e : recent_events_)
+        if (json_u64(e, "seq") > since) responder.send(e);
+    }
+    event_subscribers_.push_back(responder);
+    return;
+  }
+  const bool changes = cmd == "reload" || cmd == "drain" || cmd == "enable";
+  if (changes && !may_change(responder)) {
+    responder.send({{"ok", false}, {"error", "permission denied: '" + cmd + "' needs root"}});
+    return;
+  }
+  if (cmd == "reload") return reload(responder);
+  if (cmd == "drain" || cmd == "enable") return forward_command("checker", request, responder);
+  responder.send({{"ok", false}, {"error", "unknown command '" + cmd + "'"}});
+}
+
+nlohmann::json Supervisor::processes_json() const {
+  auto now = loop_.now();
+  nlohmann::json list = nlohmann::json::array();
+  list.push_back({{"name", "supervisor"},
+                  {"pid", ::getpid()},
+                  {"restarts", 0},
+                  {"running", true},
+                  {"uptime_s", seconds(now - started_at_)}});
+  for (const auto& w : workers_) {
+    list.push_back({{"name", w->name()},
+                    {"pid", w->running() ? w->pid() : 0},
+                    {"restarts", w->restarts()},
+                    {"running", w->running()},
+                    {"ready", w->ready()},
+                    {"uptime_s", w->running() ? seconds(now - w->started_at()) : 0.0}});
+  }
+  return list;
+}
+
+void Supervisor::start_status(const Responder& responder) {
+  uint64_t id = next_request_id_++;
+  PendingStatus& pending = statuses_[id];
+  pending.responder = responder;
+  for (auto& w : workers_) {
+    if (w->ready() && w->send({{"type", "status_request"}, {"id", id}}))
+      pending.waiting.insert(w->name());
+  }
+  if (pending.waiting.empty()) return finish_status(id);
+  pending.timeout = loop_.schedule_after(kStatusTimeout, [this, id] { finish_status(id); });
+}
+
+void Supervisor::finish_status(uint64_t id) {
+  auto it = statuses_.find(id);
+  if (it == statuses_.end()) return;
+  PendingStatus pending = std::move(it->second);
+  statuses_.erase(it);
+  pending.timeout.cancel();
+  nlohmann::json status = {{"ok", true},
+                           {"generation", active_.generation},
+                           {"config_path", options_.config_path},
+                           {"ready", announced_ready_},
+                           {"processes", processes_json()},
+                           {"vrrp", {{"instances", nlohmann::json::array()}}},
+                           {"virtual_servers", nlohmann::json::array()},
+                           {"sync", {{"role", "none"}}}};
+  // Workers fill in their sections; a worker that did not answer leaves the empty default and
+  // is named, so a reader can tell "nothing configured" from "no answer".
+  status.update(pending.merged);
+  if (!pending.waiting.empty())
+    status["unanswered"] = std::vector<std::string>(pending.waiting.begin(), pending.waiting.end());
+  pending.responder.send(status);
+}
+
+void Supervisor::forward_command(const std::string& worker_name, const nlohmann::json& request,
+                                 const Responder& responder) {
+  WorkerProcess* worker = find_worker(worker_name);
+  if (!worker || !worker->ready()) {
+    responder.send({{"ok", false}, {"error", "the " + worker_name + " worker is not running"}});
+    return;
+  }
+  uint64_t id = next_request_id_++;
+  worker->send({{"type", "command"}, {"id", id}, {"request", request}});
+  PendingCommand& pending = commands_[id];
+  pending.responder = responder;
+  pending.timeout = loop_.schedule_after(kCommandTimeout, [this, id, worker_name] {
+    auto it = commands_.find(id);
+    if (it == commands_.end()) return;
+    it->second.responder.send({{"ok", false}, {"error", worker_name + " worker did not answer"}});
+    commands_.erase(it);
+  });
+}
+
+void Supervisor::on_worker_event(WorkerProcess& worker, const nlohmann::json& event) {
+  nlohmann::json stamped = event;
+  stamped["seq"] = ++event_seq_;
+  stamped["source"] = worker.name();
+  recent_events_.push_back(stamped);
+  if (recent_events_.size() > kRecentEvents) recent_events_.pop_front();
+  std::erase_if(event_subscribers_, [&](const Responder& r) { return !r.send(stamped); });
+}
+
+}  // namespace hadirector::daemon

@@ -1,0 +1,118 @@
+// The control socket under bad input: malformed and oversized requests get an error reply,
+// a client that never finishes its request blocks nobody, and the socket's mode is 0660.
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+#include "tests/netns/daemon_harness.h"
+
+namespace hadirector::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char kConfig[] = "version: 1\n";
+
+int connect_to(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+std::string round_trip(int fd, const std::string& bytes) {
+  (void)!::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  std::string reply;
+  char buf[4096];
+  ssize_t n;
+  while (reply.find('\n') == std::string::npos && (n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+    reply.append(buf, static_cast<size_t>(n));
+  return reply;
+}
+
+class ControlSocketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    daemon_.start();
+    ASSERT_TRUE(daemon_.wait_notify("READY=1")) << daemon_.log();
+  }
+  DaemonHarness daemon_{kConfig};
+};
+
+TEST_F(ControlSocketTest, SocketIsGroupReadWriteOnly) {
+  struct stat st;
+  ASSERT_EQ(::stat(daemon_.socket_path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+}
+
+TEST_F(ControlSocketTest, MalformedRequestGetsAnErrorReply) {
+  int fd = connect_to(daemon_.socket_path());
+  ASSERT_GE(fd, 0);
+  auto reply = nlohmann::json::parse(round_trip(fd, "{not json\n"), nullptr, false);
+  ::close(fd);
+  ASSERT_TRUE(reply.is_object());
+  EXPECT_EQ(reply["ok"], false);
+  EXPECT_EQ(reply["error"], "request is not a JSON object");
+}
+
+TEST_F(ControlSocketTest, UnknownCommandIsNamedInTheError) {
+  int fd = connect_to(daemon_.socket_path());
+  auto reply = nlohmann::json::parse(round_trip(fd, "{\"cmd\":\"explode\"}\n"), nullptr, false);
+  ::close(fd);
+  EXPECT_EQ(reply["error"], "unknown command 'explode'");
+}
+
+TEST_F(ControlSocketTest, OversizedRequestIsRefused) {
+  int fd = connect_to(daemon_.socket_path());
+  std::string huge(200 * 1024, 'x');
+  auto reply = nlohmann::json::parse(round_trip(fd, huge), nullptr, false);
+  ::close(fd);
+  ASSERT_TRUE(reply.is_object());
+  EXPECT_NE(reply["error"].get<std::string>().find("request too large"), std::string::npos);
+  EXPECT_EQ(daemon_.status()["generation"], 1);
+}
+
+TEST_F(ControlSocketTest, StuckClientsDoNotBlockOthers) {
+  std::vector<int> stuck;
+  for (int i = 0; i < 20; ++i) {
+    int fd = connect_to(daemon_.socket_path());
+    ASSERT_GE(fd, 0);
+    (void)!::send(fd, "{\"cmd\":", 7, MSG_NOSIGNAL);  // never finished
+    stuck.push_back(fd);
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto s = daemon_.status();
+  EXPECT_EQ(s["generation"], 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  for (int fd : stuck) ::close(fd);
+}
+
+TEST_F(ControlSocketTest, CtlWithoutDaemonExitsThreeAndSaysWhy) {
+  auto r = run_command({binary_path("hadirectorctl"), "-s", daemon_.dir() + "/nope.sock",
+                        "status"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("cannot reach hadirectord"), std::string::npos) << r.err;
+}
+
+TEST_F(ControlSocketTest, CtlStatusTableListsTheProcesses) {
+  auto r = daemon_.ctl({"status"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("hadirectord: generation 1, ready"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("supervisor"), std::string::npos);
+  EXPECT_NE(r.out.find("checker"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hadirector::testing

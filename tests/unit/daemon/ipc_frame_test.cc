@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include "daemon/ipc_channel.h"
+
+namespace hadirector::daemon {
+namespace {
+
+TEST(IpcFrame, EncodesBigEndianLengthThenJson) {
+  std::string f = encode_frame({{"a", 1}});
+  ASSERT_EQ(f.size(), 4u + 7u);
+  EXPECT_EQ(f.substr(0, 4), std::string("\0\0\0\7", 4));
+  EXPECT_EQ(f.substr(4), "{\"a\":1}");
+}
+
+TEST(IpcFrame, DecodesSeveralFramesAndKeepsAPartialOne) {
+  std::string buf = encode_frame({{"n", 1}}) + encode_frame({{"n", 2}});
+  std::string third = encode_frame({{"n", 3}});
+  buf += third.substr(0, 6);
+  std::vector<int> seen;
+  std::string error;
+  ASSERT_TRUE(decode_frames(buf, [&](nlohmann::json j) { seen.push_back(j["n"]); }, error));
+  EXPECT_EQ(seen, (std::vector<int>{1, 2}));
+  EXPECT_EQ(buf, third.substr(0, 6));
+  buf += third.substr(6);
+  ASSERT_TRUE(decode_frames(buf, [&](nlohmann::json j) { seen.push_back(j["n"]); }, error));
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+  EXPECT_TRUE(buf.empty());
+}
+
+TEST(IpcFrame, RejectsOversizedFrame) {
+  std::string buf("\xff\xff\xff\xff{}", 6);
+  std::string error;
+  EXPECT_FALSE(decode_frames(buf, [](nlohmann::json) {}, error));
+  EXPECT_EQ(error, "frame of 4294967295 bytes exceeds the limit");
+}
+
+TEST(IpcFrame, RejectsFrameThatIsNotJson) {
+  std::string buf = std::string("\0\0\0\3", 4) + "{{{";
+  std::string error;
+  EXPECT_FALSE(decode_frames(buf, [](nlohmann::json) {}, error));
+  EXPECT_EQ(error, "frame is not valid JSON");
+}
+
+}  // namespace
+}  // namespace hadirector::daemon
