@@ -53,7 +53,8 @@ core::Result<std::uint32_t> netmask_of(const Service& s) {
   const std::uint8_t p = s.persistence_prefix;
   if (s.family() == Family::kInet6) {
     if (p == kHostPrefix) return 128;
-    if (p < 1 || p > 128) return core::fail(Errc::kInvalid, "IPv6 persistence prefix must be 1..128");
+    if (p < 1 || p > 128)
+      return core::fail(Errc::kInvalid, "IPv6 persistence prefix must be 1..128");
     return p;  // IPv6 services carry the prefix length itself, in host order
   }
   if (p == kHostPrefix) return 0xffffffffu;
@@ -159,11 +160,13 @@ core::Status put_timeouts(nl_msg* msg, const Timeouts& t) {
     if (v.count() < 0 || v.count() > INT32_MAX) return core::fail(Errc::kInvalid, "timeout range");
   }
   Writer w(msg);
-  if (t.tcp.count() != 0) w.u32(IPVS_CMD_ATTR_TIMEOUT_TCP, static_cast<std::uint32_t>(t.tcp.count()));
+  if (t.tcp.count() != 0)
+    w.u32(IPVS_CMD_ATTR_TIMEOUT_TCP, static_cast<std::uint32_t>(t.tcp.count()));
   if (t.tcp_fin.count() != 0) {
     w.u32(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, static_cast<std::uint32_t>(t.tcp_fin.count()));
   }
-  if (t.udp.count() != 0) w.u32(IPVS_CMD_ATTR_TIMEOUT_UDP, static_cast<std::uint32_t>(t.udp.count()));
+  if (t.udp.count() != 0)
+    w.u32(IPVS_CMD_ATTR_TIMEOUT_UDP, static_cast<std::uint32_t>(t.udp.count()));
   return w.status("timeouts");
 }
 

@@ -110,7 +110,8 @@ core::Result<std::uint8_t> prefix_of(std::uint32_t netmask, Family family) {
   }
   const std::uint32_t mask = ntohl(netmask);
   const int ones = std::countl_one(mask);
-  if (ones < 32 && (mask << ones) != 0) return std::unexpected(bad("service netmask not contiguous"));
+  if (ones < 32 && (mask << ones) != 0)
+    return std::unexpected(bad("service netmask not contiguous"));
   return ones == 32 ? kHostPrefix : static_cast<std::uint8_t>(ones);
 }
 
@@ -152,7 +153,7 @@ core::Result<Stats> parse_stats(nlattr* nested) {
   Stats s;
   // In IPVS_STATS_ATTR_* order, CONNS through OUTBPS.
   const std::array<std::uint64_t*, 10> fields = {
-      &s.connections, &s.in_packets,      &s.out_packets,    &s.in_bytes,        &s.out_bytes,
+      &s.connections,     &s.in_packets,     &s.out_packets,     &s.in_bytes,     &s.out_bytes,
       &s.connection_rate, &s.in_packet_rate, &s.out_packet_rate, &s.in_byte_rate, &s.out_byte_rate};
   for (int type = IPVS_STATS_ATTR_CONNS; type <= IPVS_STATS_ATTR_OUTBPS; ++type) {
     auto v = counter(a.table(), type);
@@ -286,8 +287,13 @@ core::Result<SyncDaemon> parse_sync_daemon(nlattr* nested) {
   if (auto e = first_error(state, ifn, id, maxlen, port, ttl)) return std::unexpected(*e);
   if (*state != 1 && *state != 2) return std::unexpected(bad("sync daemon state"));
   if (*id > 255) return std::unexpected(bad("sync id " + std::to_string(*id)));
-  SyncDaemon d{static_cast<SyncState>(*state), *ifn, static_cast<std::uint8_t>(*id), *maxlen,
-               std::nullopt, *port, *ttl};
+  SyncDaemon d{static_cast<SyncState>(*state),
+               *ifn,
+               static_cast<std::uint8_t>(*id),
+               *maxlen,
+               std::nullopt,
+               *port,
+               *ttl};
   if (a.has(IPVS_DAEMON_ATTR_MCAST_GROUP)) {
     auto g = a.address(IPVS_DAEMON_ATTR_MCAST_GROUP, "group", Family::kInet);
     if (!g) return std::unexpected(g.error());

@@ -89,8 +89,8 @@ struct Service {
   std::uint16_t port = 0;
   std::uint32_t fwmark = 0;
   std::string scheduler = "wlc";
-  std::uint32_t flags = 0;                    // ServiceFlag bits
-  std::chrono::seconds timeout{0};            // persistence timeout
+  std::uint32_t flags = 0;                        // ServiceFlag bits
+  std::chrono::seconds timeout{0};                // persistence timeout
   std::uint8_t persistence_prefix = kHostPrefix;  // persistence netmask as a prefix length
 
   Family family() const { return address.family; }
@@ -214,7 +214,7 @@ inline std::string_view sync_state_name(SyncState s) {
 // listed daemons carry the values the kernel actually uses.
 struct SyncDaemon {
   SyncState state = SyncState::kMaster;
-  std::string interface;       // multicast interface (mcast_ifn)
+  std::string interface;  // multicast interface (mcast_ifn)
   std::uint8_t sync_id = 0;
   std::uint16_t max_length = 0;  // UDP payload size
   std::optional<IpAddress> group;

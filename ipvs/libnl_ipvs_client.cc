@@ -121,24 +121,30 @@ core::Status LibnlIpvsClient::transact(std::uint8_t cmd, bool dump, const Builde
 
 core::Result<Info> LibnlIpvsClient::get_info() {
   Info info;
-  auto ok = transact(IPVS_CMD_GET_INFO, false, nullptr, [&](nl_msg* m) -> core::Status {
-    auto r = codec::parse_info_message(m);
-    if (!r) return std::unexpected(r.error());
-    info = *r;
-    return {};
-  }, "get IPVS info");
+  auto ok = transact(
+      IPVS_CMD_GET_INFO, false, nullptr,
+      [&](nl_msg* m) -> core::Status {
+        auto r = codec::parse_info_message(m);
+        if (!r) return std::unexpected(r.error());
+        info = *r;
+        return {};
+      },
+      "get IPVS info");
   if (!ok) return std::unexpected(ok.error());
   return info;
 }
 
 core::Result<std::vector<ServiceInfo>> LibnlIpvsClient::list_services() {
   std::vector<ServiceInfo> out;
-  auto ok = transact(IPVS_CMD_GET_SERVICE, true, nullptr, [&](nl_msg* m) -> core::Status {
-    auto r = codec::parse_service_message(m);
-    if (!r) return std::unexpected(r.error());
-    out.push_back(*r);
-    return {};
-  }, "list services");
+  auto ok = transact(
+      IPVS_CMD_GET_SERVICE, true, nullptr,
+      [&](nl_msg* m) -> core::Status {
+        auto r = codec::parse_service_message(m);
+        if (!r) return std::unexpected(r.error());
+        out.push_back(*r);
+        return {};
+      },
+      "list services");
   if (!ok) return std::unexpected(ok.error());
   return out;
 }
@@ -146,8 +152,7 @@ core::Result<std::vector<ServiceInfo>> LibnlIpvsClient::list_services() {
 core::Result<ServiceInfo> LibnlIpvsClient::get_service(const Service& key) {
   std::optional<ServiceInfo> found;
   auto ok = transact(
-      IPVS_CMD_GET_SERVICE, false,
-      [&](nl_msg* m) { return codec::put_service(m, key, false); },
+      IPVS_CMD_GET_SERVICE, false, [&](nl_msg* m) { return codec::put_service(m, key, false); },
       [&](nl_msg* m) -> core::Status {
         auto r = codec::parse_service_message(m);
         if (!r) return std::unexpected(r.error());
@@ -199,8 +204,7 @@ core::Result<std::vector<DestinationInfo>> LibnlIpvsClient::list_destinations(co
 
 namespace {
 
-core::Status dest_request(nl_msg* m, const Service& key, const Destination& d,
-                          bool full) {
+core::Status dest_request(nl_msg* m, const Service& key, const Destination& d, bool full) {
   if (auto ok = codec::put_service(m, key, false); !ok) return ok;
   return codec::put_destination(m, d, full);
 }
@@ -221,18 +225,21 @@ core::Status LibnlIpvsClient::edit_destination(const Service& key, const Destina
 
 core::Status LibnlIpvsClient::delete_destination(const Service& key, const Destination& d) {
   return transact(
-      IPVS_CMD_DEL_DEST, false, [&](nl_msg* m) { return dest_request(m, key, d, false); },
-      nullptr, "delete destination " + d.name() + " from " + key.name());
+      IPVS_CMD_DEL_DEST, false, [&](nl_msg* m) { return dest_request(m, key, d, false); }, nullptr,
+      "delete destination " + d.name() + " from " + key.name());
 }
 
 core::Result<Timeouts> LibnlIpvsClient::get_timeouts() {
   Timeouts t;
-  auto ok = transact(IPVS_CMD_GET_CONFIG, false, nullptr, [&](nl_msg* m) -> core::Status {
-    auto r = codec::parse_timeouts_message(m);
-    if (!r) return std::unexpected(r.error());
-    t = *r;
-    return {};
-  }, "get timeouts");
+  auto ok = transact(
+      IPVS_CMD_GET_CONFIG, false, nullptr,
+      [&](nl_msg* m) -> core::Status {
+        auto r = codec::parse_timeouts_message(m);
+        if (!r) return std::unexpected(r.error());
+        t = *r;
+        return {};
+      },
+      "get timeouts");
   if (!ok) return std::unexpected(ok.error());
   return t;
 }
@@ -245,8 +252,7 @@ core::Status LibnlIpvsClient::set_timeouts(const Timeouts& t) {
 
 core::Status LibnlIpvsClient::start_sync_daemon(const SyncDaemon& d) {
   return transact(
-      IPVS_CMD_NEW_DAEMON, false, [&](nl_msg* m) { return codec::put_sync_daemon(m, d); },
-      nullptr,
+      IPVS_CMD_NEW_DAEMON, false, [&](nl_msg* m) { return codec::put_sync_daemon(m, d); }, nullptr,
       "start sync daemon " + std::string(sync_state_name(d.state)) + " on " + d.interface +
           " syncid " + std::to_string(d.sync_id));
 }
@@ -259,12 +265,15 @@ core::Status LibnlIpvsClient::stop_sync_daemon(SyncState state) {
 
 core::Result<std::vector<SyncDaemon>> LibnlIpvsClient::list_sync_daemons() {
   std::vector<SyncDaemon> out;
-  auto ok = transact(IPVS_CMD_GET_DAEMON, true, nullptr, [&](nl_msg* m) -> core::Status {
-    auto r = codec::parse_sync_daemon_message(m);
-    if (!r) return std::unexpected(r.error());
-    out.push_back(*r);
-    return {};
-  }, "list sync daemons");
+  auto ok = transact(
+      IPVS_CMD_GET_DAEMON, true, nullptr,
+      [&](nl_msg* m) -> core::Status {
+        auto r = codec::parse_sync_daemon_message(m);
+        if (!r) return std::unexpected(r.error());
+        out.push_back(*r);
+        return {};
+      },
+      "list sync daemons");
   if (!ok) return std::unexpected(ok.error());
   return out;
 }

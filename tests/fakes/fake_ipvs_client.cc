@@ -174,9 +174,8 @@ core::Status FakeIpvsClient::delete_destination(const Service& key, const Destin
   if (auto ok = record("delete_destination", key.name() + " " + d.name(), what); !ok) return ok;
   Entry* e = find(key);
   if (e == nullptr) return system_error(ESRCH, what);
-  auto it = std::find_if(e->dests.begin(), e->dests.end(), [&](const ipvs::DestinationInfo& x) {
-    return x.destination.same_key(d);
-  });
+  auto it = std::find_if(e->dests.begin(), e->dests.end(),
+                         [&](const ipvs::DestinationInfo& x) { return x.destination.same_key(d); });
   if (it == e->dests.end()) return system_error(ENOENT, what);
   e->dests.erase(it);
   return {};

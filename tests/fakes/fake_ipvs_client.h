@@ -2,8 +2,8 @@
 // reconciler and the daemon. It answers with the kernel's errnos (checked against the real
 // kernel by tests/kernel/ipvs_client_test.cc): EEXIST for duplicates, ESRCH for a missing
 // service, ENOENT for a missing destination or unknown scheduler, ERANGE for inverted
-// thresholds, and an empty list for the real servers of a missing service. Every call is recorded in
-// log() ("add_destination TCP 10.0.0.1:80 10.0.0.2:80"); fail_next() injects one error.
+// thresholds, and an empty list for the real servers of a missing service. Every call is recorded
+// in log() ("add_destination TCP 10.0.0.1:80 10.0.0.2:80"); fail_next() injects one error.
 #pragma once
 
 #include <map>
@@ -30,8 +30,7 @@ class FakeIpvsClient : public ipvs::IpvsClient {
       const ipvs::Service& key) override;
   core::Status add_destination(const ipvs::Service& key, const ipvs::Destination& dest) override;
   core::Status edit_destination(const ipvs::Service& key, const ipvs::Destination& dest) override;
-  core::Status delete_destination(const ipvs::Service& key,
-                                  const ipvs::Destination& dest) override;
+  core::Status delete_destination(const ipvs::Service& key, const ipvs::Destination& dest) override;
   core::Result<ipvs::Timeouts> get_timeouts() override;
   core::Status set_timeouts(const ipvs::Timeouts& timeouts) override;
   core::Status start_sync_daemon(const ipvs::SyncDaemon& daemon) override;

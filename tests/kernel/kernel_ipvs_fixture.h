@@ -20,7 +20,6 @@
 
 namespace hadirector::ipvs::kernel_test {
 
-
 inline IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 
 inline Service tcp(const char* addr, std::uint16_t port, const char* sched = "wlc") {
