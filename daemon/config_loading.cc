@@ -1,9 +1,19 @@
 #include "daemon/config_loading.h"
 
+#include <memory>
+
+#include "checkers/registry.h"
+
 namespace hadirector::daemon {
 
 config::LoadOptions daemon_load_options() {
+  auto registry = std::make_shared<checkers::CheckerRegistry>();
+  checkers::register_builtin_checkers(*registry);
   config::LoadOptions options;
+  // Each checker type validates its own keys (a check's `params`).
+  options.validate_check = [registry](const config::CheckSpec& check) {
+    return registry->validate(check.type, check.origin.mark, check.params);
+  };
   return options;
 }
 

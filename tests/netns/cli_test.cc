@@ -44,6 +44,27 @@ TEST(CheckConfig, ExitsOneAndPrintsFileLineColumn) {
   EXPECT_NE(r.err.find("did you mean 'realtime'"), std::string::npos) << r.err;
 }
 
+TEST(CheckConfig, CheckerTypesValidateTheirOwnKeys) {
+  TempDir dir;
+  auto path = dir.file("checks.yaml", R"(version: 1
+virtual_servers:
+  - name: web-http
+    address: 192.0.2.100:80
+    real_servers:
+      - address: 198.51.100.11:80
+        checks:
+          - {type: http, path: /healthz, bogus: 1}
+          - {type: htp}
+)");
+  auto r = run_command({binary_path("hadirectord"), "--check-config", "-f", path});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(path + ":8:42: unknown key 'bogus' in http check"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(path + ":9:13: unknown check type 'htp'; did you mean 'http'?"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(CheckConfig, MissingFileIsAnError) {
   auto r = run_command({binary_path("hadirectord"), "--check-config", "-f", "/nonexistent.yaml"});
   EXPECT_EQ(r.exit_code, 1);
