@@ -10,6 +10,22 @@ std::string CheckTiming::signature() const {
          " s=" + to_string(start_state);
 }
 
+CheckTiming timing_from(const config::CheckSpec& spec) {
+  CheckTiming t;
+  t.interval = spec.interval;
+  t.timeout = spec.timeout;
+  if (spec.fast_interval) t.fast_interval = *spec.fast_interval;
+  if (spec.down_interval) t.down_interval = *spec.down_interval;
+  t.rise = spec.rise;
+  t.fall = spec.fall;
+  t.start_state = spec.start_state == config::StartState::kUp ? Health::kUp : Health::kDown;
+  return t;
+}
+
+CheckTarget target_from(const std::string& address, uint16_t port, const config::CheckSpec& spec) {
+  return CheckTarget{address, port, spec.port};
+}
+
 CheckRunner::CheckRunner(core::Scheduler& scheduler, std::unique_ptr<Checker> checker,
                          CheckTiming timing, Listener listener)
     : scheduler_(scheduler),

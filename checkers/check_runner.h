@@ -13,6 +13,7 @@
 
 #include "checkers/checker.h"
 #include "checkers/health_tracker.h"
+#include "daemon/config/config.h"
 #include "daemon/core/scheduler.h"
 
 namespace hadirector::checkers {
@@ -31,6 +32,12 @@ struct CheckTiming {
   // Stable text of every field, part of the sharing identity in CheckPool.
   std::string signature() const;
 };
+
+// The timing part of a configured check (interval, timeout, rise/fall, start state...).
+CheckTiming timing_from(const config::CheckSpec& spec);
+
+// The real server a configured check probes: its address and port, with the check's `port`.
+CheckTarget target_from(const std::string& address, uint16_t port, const config::CheckSpec& spec);
 
 // What a runner reports after each probe.
 struct CheckEvent {

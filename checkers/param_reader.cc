@@ -24,14 +24,9 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::string format_config_error(const config::ConfigError& error) {
-  return error.mark.file + ":" + std::to_string(error.mark.line) + ":" +
-         std::to_string(error.mark.column) + ": " + error.message;
-}
-
 core::Status first_error(const std::vector<config::ConfigError>& errors) {
   if (errors.empty()) return {};
-  return core::fail(core::Errc::kInvalid, format_config_error(errors.front()));
+  return core::fail(core::Errc::kInvalid, errors.front().to_string());
 }
 
 std::string suggestion_suffix(const std::string& word, const std::vector<std::string>& candidates) {

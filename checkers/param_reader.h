@@ -45,9 +45,6 @@ class ParamReader {
   std::vector<config::ConfigError> errors_;
 };
 
-// "FILE:LINE:COL: message" (what config::ConfigError::to_string prints), for Result errors.
-std::string format_config_error(const config::ConfigError& error);
-
 // The factories' create(): the first validation error as a kInvalid Error, if any.
 core::Status first_error(const std::vector<config::ConfigError>& errors);
 

@@ -180,5 +180,27 @@ TEST_F(RunnerTest, DestroyingTheRunnerCancelsTheRunningProbe) {
   EXPECT_EQ(clock_.pending(), 0u);
 }
 
+TEST(CheckTimingFromConfig, CopiesEveryCommonKey) {
+  config::CheckSpec spec;
+  spec.interval = 3s;
+  spec.timeout = 1s;
+  spec.fast_interval = 500ms;
+  spec.down_interval = 30s;
+  spec.rise = 4;
+  spec.fall = 5;
+  spec.start_state = config::StartState::kUp;
+  spec.port = 9999;
+  CheckTiming t = timing_from(spec);
+  EXPECT_EQ(t.interval, 3s);
+  EXPECT_EQ(t.timeout, 1s);
+  EXPECT_EQ(t.fast_interval, core::Duration(500ms));
+  EXPECT_EQ(t.down_interval, core::Duration(30s));
+  EXPECT_EQ(t.rise, 4);
+  EXPECT_EQ(t.fall, 5);
+  EXPECT_EQ(t.start_state, Health::kUp);
+  EXPECT_EQ(target_from("192.0.2.1", 80, spec).effective_port(), 9999);
+  EXPECT_FALSE(timing_from(config::CheckSpec{}).fast_interval);
+}
+
 }  // namespace
 }  // namespace hadirector::checkers

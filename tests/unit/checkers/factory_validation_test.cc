@@ -21,7 +21,7 @@ class FactoryValidation : public ::testing::Test {
   std::string only_error(const std::string& type, const config::Node& params) {
     auto errors = validate(type, params);
     EXPECT_EQ(errors.size(), 1u);
-    return errors.empty() ? "" : format_config_error(errors[0]);
+    return errors.empty() ? "" : errors[0].to_string();
   }
   CheckerRegistry registry_;
 };
