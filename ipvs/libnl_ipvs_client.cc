@@ -119,50 +119,57 @@ core::Status LibnlIpvsClient::transact(std::uint8_t cmd, bool dump, const Builde
   return {};
 }
 
-core::Result<Info> LibnlIpvsClient::get_info() {
-  Info info;
+template <typename T>
+core::Result<std::vector<T>> LibnlIpvsClient::collect(
+    std::uint8_t cmd, bool dump, const Builder& build,
+    const std::function<core::Result<T>(nl_msg*)>& parse, const std::string& what) {
+  std::vector<T> out;
   auto ok = transact(
-      IPVS_CMD_GET_INFO, false, nullptr,
+      cmd, dump, build,
       [&](nl_msg* m) -> core::Status {
-        auto r = codec::parse_info_message(m);
-        if (!r) return std::unexpected(r.error());
-        info = *r;
-        return {};
-      },
-      "get IPVS info");
-  if (!ok) return std::unexpected(ok.error());
-  return info;
-}
-
-core::Result<std::vector<ServiceInfo>> LibnlIpvsClient::list_services() {
-  std::vector<ServiceInfo> out;
-  auto ok = transact(
-      IPVS_CMD_GET_SERVICE, true, nullptr,
-      [&](nl_msg* m) -> core::Status {
-        auto r = codec::parse_service_message(m);
+        auto r = parse(m);
         if (!r) return std::unexpected(r.error());
         out.push_back(*r);
         return {};
       },
-      "list services");
+      what);
   if (!ok) return std::unexpected(ok.error());
   return out;
 }
 
+namespace {
+
+// The single reply of a non-dump request.
+template <typename T>
+core::Result<T> only(core::Result<std::vector<T>> replies, const std::string& what) {
+  if (!replies) return std::unexpected(replies.error());
+  if (replies->size() != 1) {
+    return core::fail(Errc::kProtocol,
+                      what + ": " + std::to_string(replies->size()) + " replies, want 1");
+  }
+  return std::move(replies->front());
+}
+
+}  // namespace
+
+core::Result<Info> LibnlIpvsClient::get_info() {
+  const std::string what = "get IPVS info";
+  return only(collect<Info>(IPVS_CMD_GET_INFO, false, nullptr, codec::parse_info_message, what),
+              what);
+}
+
+core::Result<std::vector<ServiceInfo>> LibnlIpvsClient::list_services() {
+  return collect<ServiceInfo>(IPVS_CMD_GET_SERVICE, true, nullptr, codec::parse_service_message,
+                              "list services");
+}
+
 core::Result<ServiceInfo> LibnlIpvsClient::get_service(const Service& key) {
-  std::optional<ServiceInfo> found;
-  auto ok = transact(
-      IPVS_CMD_GET_SERVICE, false, [&](nl_msg* m) { return codec::put_service(m, key, false); },
-      [&](nl_msg* m) -> core::Status {
-        auto r = codec::parse_service_message(m);
-        if (!r) return std::unexpected(r.error());
-        found = *r;
-        return {};
-      },
-      "get service " + key.name());
-  if (!ok) return std::unexpected(ok.error());
-  if (!found) return core::fail(Errc::kProtocol, "get service " + key.name() + ": empty reply");
-  return *found;
+  const std::string what = "get service " + key.name();
+  return only(
+      collect<ServiceInfo>(
+          IPVS_CMD_GET_SERVICE, false, [&](nl_msg* m) { return codec::put_service(m, key, false); },
+          codec::parse_service_message, what),
+      what);
 }
 
 core::Status LibnlIpvsClient::add_service(const Service& s) {
@@ -188,18 +195,10 @@ core::Status LibnlIpvsClient::flush() {
 }
 
 core::Result<std::vector<DestinationInfo>> LibnlIpvsClient::list_destinations(const Service& key) {
-  std::vector<DestinationInfo> out;
-  auto ok = transact(
+  return collect<DestinationInfo>(
       IPVS_CMD_GET_DEST, true, [&](nl_msg* m) { return codec::put_service(m, key, false); },
-      [&](nl_msg* m) -> core::Status {
-        auto r = codec::parse_destination_message(m, key.family());
-        if (!r) return std::unexpected(r.error());
-        out.push_back(*r);
-        return {};
-      },
+      [&](nl_msg* m) { return codec::parse_destination_message(m, key.family()); },
       "list destinations of " + key.name());
-  if (!ok) return std::unexpected(ok.error());
-  return out;
 }
 
 namespace {
@@ -230,18 +229,10 @@ core::Status LibnlIpvsClient::delete_destination(const Service& key, const Desti
 }
 
 core::Result<Timeouts> LibnlIpvsClient::get_timeouts() {
-  Timeouts t;
-  auto ok = transact(
-      IPVS_CMD_GET_CONFIG, false, nullptr,
-      [&](nl_msg* m) -> core::Status {
-        auto r = codec::parse_timeouts_message(m);
-        if (!r) return std::unexpected(r.error());
-        t = *r;
-        return {};
-      },
-      "get timeouts");
-  if (!ok) return std::unexpected(ok.error());
-  return t;
+  const std::string what = "get timeouts";
+  return only(
+      collect<Timeouts>(IPVS_CMD_GET_CONFIG, false, nullptr, codec::parse_timeouts_message, what),
+      what);
 }
 
 core::Status LibnlIpvsClient::set_timeouts(const Timeouts& t) {
@@ -264,18 +255,8 @@ core::Status LibnlIpvsClient::stop_sync_daemon(SyncState state) {
 }
 
 core::Result<std::vector<SyncDaemon>> LibnlIpvsClient::list_sync_daemons() {
-  std::vector<SyncDaemon> out;
-  auto ok = transact(
-      IPVS_CMD_GET_DAEMON, true, nullptr,
-      [&](nl_msg* m) -> core::Status {
-        auto r = codec::parse_sync_daemon_message(m);
-        if (!r) return std::unexpected(r.error());
-        out.push_back(*r);
-        return {};
-      },
-      "list sync daemons");
-  if (!ok) return std::unexpected(ok.error());
-  return out;
+  return collect<SyncDaemon>(IPVS_CMD_GET_DAEMON, true, nullptr, codec::parse_sync_daemon_message,
+                             "list sync daemons");
 }
 
 }  // namespace hadirector::ipvs

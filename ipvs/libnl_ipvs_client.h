@@ -52,6 +52,11 @@ class LibnlIpvsClient final : public IpvsClient {
   // `what` names the operation and object for every error ("add service TCP 10.0.0.1:80").
   core::Status transact(std::uint8_t cmd, bool dump, const Builder& build,
                         const ReplyHandler& on_reply, const std::string& what);
+  // transact() that parses every reply with `parse` and returns them in order.
+  template <typename T>
+  core::Result<std::vector<T>> collect(std::uint8_t cmd, bool dump, const Builder& build,
+                                       const std::function<core::Result<T>(nl_msg*)>& parse,
+                                       const std::string& what);
 
   nl_sock* sock_;
   int family_;

@@ -35,6 +35,13 @@ Service service(const char* addr, std::uint16_t port, Protocol proto = Protocol:
   return s;
 }
 
+// The attributes inside the message's IPVS_CMD_ATTR_SERVICE, as the kernel would see them.
+bool service_attrs(Message& m, nlattr** svc) {
+  nlattr* tb[IPVS_CMD_ATTR_MAX + 1] = {};
+  if (genlmsg_parse(nlmsg_hdr(m.get()), 0, tb, IPVS_CMD_ATTR_MAX, nullptr) != 0) return false;
+  return nla_parse_nested(svc, IPVS_SVC_ATTR_MAX, tb[IPVS_CMD_ATTR_SERVICE], nullptr) == 0;
+}
+
 Service round_trip(const Service& s) {
   Message m;
   EXPECT_TRUE(codec::put_service(m.get(), s, true));
@@ -76,10 +83,8 @@ TEST(NetlinkCodec, IPv4PersistencePrefixBecomesANetmask) {
   s.persistence_prefix = 24;
   Message m;
   ASSERT_TRUE(codec::put_service(m.get(), s, true));
-  nlattr* tb[IPVS_CMD_ATTR_MAX + 1];
-  ASSERT_EQ(genlmsg_parse(nlmsg_hdr(m.get()), 0, tb, IPVS_CMD_ATTR_MAX, nullptr), 0);
-  nlattr* svc[IPVS_SVC_ATTR_MAX + 1];
-  ASSERT_EQ(nla_parse_nested(svc, IPVS_SVC_ATTR_MAX, tb[IPVS_CMD_ATTR_SERVICE], nullptr), 0);
+  nlattr* svc[IPVS_SVC_ATTR_MAX + 1] = {};
+  ASSERT_TRUE(service_attrs(m, svc));
   EXPECT_EQ(nla_get_u32(svc[IPVS_SVC_ATTR_NETMASK]), htonl(0xffffff00));
   EXPECT_EQ(round_trip(s), s);
 }
@@ -89,10 +94,8 @@ TEST(NetlinkCodec, HashedFlagIsNeverSentAndDroppedFromReplies) {
   s.flags = kPersistent | kHashed;
   Message m;
   ASSERT_TRUE(codec::put_service(m.get(), s, true));
-  nlattr* tb[IPVS_CMD_ATTR_MAX + 1];
-  ASSERT_EQ(genlmsg_parse(nlmsg_hdr(m.get()), 0, tb, IPVS_CMD_ATTR_MAX, nullptr), 0);
-  nlattr* svc[IPVS_SVC_ATTR_MAX + 1];
-  ASSERT_EQ(nla_parse_nested(svc, IPVS_SVC_ATTR_MAX, tb[IPVS_CMD_ATTR_SERVICE], nullptr), 0);
+  nlattr* svc[IPVS_SVC_ATTR_MAX + 1] = {};
+  ASSERT_TRUE(service_attrs(m, svc));
   const auto* flags = static_cast<const ip_vs_flags*>(nla_data(svc[IPVS_SVC_ATTR_FLAGS]));
   EXPECT_EQ(flags->flags, std::uint32_t{kPersistent});
   EXPECT_EQ(flags->mask & kHashed, 0u);
