@@ -1,0 +1,207 @@
+#include "vrrp/io/raw_vrrp_socket.h"
+
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "vrrp/io/address_convert.h"
+#include "vrrp/io/ip_header.h"
+
+namespace hadirector::vrrp {
+namespace {
+
+core::Status set_int(int fd, int level, int name, int value, const std::string& what) {
+  if (::setsockopt(fd, level, name, &value, sizeof value) < 0) return core::fail_errno(errno, what);
+  return {};
+}
+
+// RFC 5798 §5.1.1: TTL 255 for multicast and unicast, group membership on this interface only,
+// no copies of our own adverts, TTL and destination of received ones.
+core::Status setup_ipv4(int fd, int ifindex, const std::string& where) {
+  ip_mreqn mreq{};
+  std::memcpy(&mreq.imr_multiaddr, kVrrpGroupV4.bytes.data(), 4);
+  mreq.imr_ifindex = ifindex;
+  if (::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0)
+    return core::fail_errno(errno, "join 224.0.0.18 on " + where);
+  ip_mreqn out{};
+  out.imr_ifindex = ifindex;
+  if (::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &out, sizeof out) < 0)
+    return core::fail_errno(errno, "IP_MULTICAST_IF on " + where);
+  if (auto s = set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, kVrrpTtl, "IP_MULTICAST_TTL"); !s)
+    return s;
+  if (auto s = set_int(fd, IPPROTO_IP, IP_TTL, kVrrpTtl, "IP_TTL"); !s) return s;
+  if (auto s = set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP"); !s) return s;
+  if (auto s = set_int(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO"); !s) return s;
+  return set_int(fd, IPPROTO_IP, IP_RECVTTL, 1, "IP_RECVTTL");
+}
+
+// RFC 5798 §5.1.2: the same for IPv6 with the hop limit.
+core::Status setup_ipv6(int fd, int ifindex, const std::string& where) {
+  ipv6_mreq mreq{};
+  std::memcpy(&mreq.ipv6mr_multiaddr, kVrrpGroupV6.bytes.data(), 16);
+  mreq.ipv6mr_interface = static_cast<unsigned>(ifindex);
+  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof mreq) < 0)
+    return core::fail_errno(errno, "join ff02::12 on " + where);
+  if (auto s = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, "IPV6_MULTICAST_IF"); !s)
+    return s;
+  if (auto s = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, kVrrpTtl, "IPV6_MULTICAST_HOPS"); !s)
+    return s;
+  if (auto s = set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, kVrrpTtl, "IPV6_UNICAST_HOPS"); !s)
+    return s;
+  if (auto s = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP"); !s)
+    return s;
+  if (auto s = set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO"); !s) return s;
+  return set_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT");
+}
+
+struct Ancillary {
+  std::optional<int> ttl;
+  std::optional<IpAddress> destination;
+  int ifindex = 0;
+};
+
+Ancillary read_ancillary(msghdr& msg) {
+  Ancillary out;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    const unsigned char* data = CMSG_DATA(c);
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
+      int ttl;
+      std::memcpy(&ttl, data, sizeof ttl);
+      out.ttl = ttl;
+    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      std::memcpy(&info, data, sizeof info);
+      out.ifindex = info.ipi_ifindex;
+      out.destination = IpAddress::from_bytes(
+          Family::kIpv4, {reinterpret_cast<const uint8_t*>(&info.ipi_addr), 4});
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
+      int hops;
+      std::memcpy(&hops, data, sizeof hops);
+      out.ttl = hops;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info;
+      std::memcpy(&info, data, sizeof info);
+      out.ifindex = static_cast<int>(info.ipi6_ifindex);
+      out.destination = IpAddress::from_bytes(
+          Family::kIpv6, {reinterpret_cast<const uint8_t*>(&info.ipi6_addr), 16});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<RawVrrpSocket>> RawVrrpSocket::open(core::EventLoop& loop, int ifindex,
+                                                                 std::string ifname,
+                                                                 Family family) {
+  std::string where = ifname + " (" + (family == Family::kIpv4 ? "IPv4" : "IPv6") + ")";
+  core::UniqueFd fd(::socket(to_af(family), SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoVrrp));
+  if (!fd) return core::fail_errno(errno, "open VRRP socket on " + where);
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_BINDTOIFINDEX, &ifindex, sizeof ifindex) < 0)
+    return core::fail_errno(errno, "bind VRRP socket to " + where);
+  auto setup = family == Family::kIpv4 ? setup_ipv4(fd.get(), ifindex, where)
+                                       : setup_ipv6(fd.get(), ifindex, where);
+  if (!setup) return std::unexpected(setup.error().wrap("VRRP socket on " + where));
+  std::unique_ptr<RawVrrpSocket> sock(
+      new RawVrrpSocket(std::move(fd), ifindex, std::move(ifname), family));
+  auto watch = loop.watch_fd(sock->fd(), EPOLLIN, [s = sock.get()](uint32_t) { s->on_readable(); });
+  if (!watch) return std::unexpected(watch.error());
+  sock->watch_ = std::move(*watch);
+  return sock;
+}
+
+core::Handle RawVrrpSocket::subscribe(ReceiveFn fn) { return subscribers_.add(std::move(fn)); }
+
+core::Status RawVrrpSocket::send(std::span<const uint8_t> payload, const IpAddress& destination,
+                                 const IpAddress& source) {
+  sockaddr_storage to;
+  socklen_t to_len = to_sockaddr(destination, ifindex_, to);
+  iovec iov{const_cast<uint8_t*>(payload.data()), payload.size()};
+  alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  msghdr msg{};
+  msg.msg_name = &to;
+  msg.msg_namelen = to_len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  cmsghdr* c = reinterpret_cast<cmsghdr*>(control);
+  if (family_ == Family::kIpv4) {
+    // ipi_spec_dst is the source address for a raw socket's sendmsg (ip(7) IP_PKTINFO).
+    in_pktinfo info{};
+    info.ipi_ifindex = ifindex_;
+    std::memcpy(&info.ipi_spec_dst, source.bytes.data(), 4);
+    *c = {CMSG_LEN(sizeof info), IPPROTO_IP, IP_PKTINFO};
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    msg.msg_controllen = CMSG_SPACE(sizeof info);
+  } else {
+    in6_pktinfo info{};
+    info.ipi6_ifindex = static_cast<unsigned>(ifindex_);
+    std::memcpy(&info.ipi6_addr, source.bytes.data(), 16);
+    *c = {CMSG_LEN(sizeof info), IPPROTO_IPV6, IPV6_PKTINFO};
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    msg.msg_controllen = CMSG_SPACE(sizeof info);
+  }
+  ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n < 0) {
+    ++stats_.send_errors;
+    return core::fail_errno(errno, "send VRRP advert from " + address_text(source) + " to " +
+                                       address_text(destination) + " on " + ifname_);
+  }
+  return {};
+}
+
+void RawVrrpSocket::on_readable() {
+  // Bounded so that a flood on one interface cannot starve the rest of the loop.
+  std::weak_ptr<bool> alive = alive_;
+  for (int i = 0; i < 64 && !alive.expired(); ++i) {
+    if (!receive_one()) return;
+  }
+}
+
+bool RawVrrpSocket::receive_one() {
+  sockaddr_storage from{};
+  iovec iov{buffer_.data(), buffer_.size()};
+  alignas(cmsghdr) unsigned char control[256];
+  msghdr msg{};
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof from;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = ::recvmsg(fd_.get(), &msg, MSG_DONTWAIT);
+  if (n < 0) return false;  // EAGAIN, or an error the next readiness will show again
+  Ancillary anc = read_ancillary(msg);
+  std::span<const uint8_t> data(buffer_.data(), static_cast<size_t>(n));
+  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || !anc.ttl || !anc.destination) {
+    ++stats_.malformed;
+    return true;
+  }
+  PacketFacts facts;
+  facts.ttl = static_cast<uint8_t>(*anc.ttl);
+  facts.ifindex = anc.ifindex;
+  facts.destination = *anc.destination;
+  if (family_ == Family::kIpv4) {
+    auto header = parse_ipv4_header(data);
+    if (!header || header->protocol != kIpProtoVrrp) {
+      ++stats_.malformed;
+      return true;
+    }
+    facts.source = header->source;
+    data = header->payload;
+  } else {
+    const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(from);
+    facts.source = IpAddress::from_bytes(Family::kIpv6,
+                                         {reinterpret_cast<const uint8_t*>(&sin6.sin6_addr), 16});
+  }
+  ++stats_.received;
+  subscribers_.notify(data, facts);
+  return true;
+}
+
+}  // namespace hadirector::vrrp

@@ -1,0 +1,60 @@
+// VrrpSocket over a raw IP socket (protocol 112) bound to one interface: joins the VRRP group
+// there, sends with TTL/hop limit 255 and an explicit source (IP_PKTINFO / IPV6_PKTINFO), and
+// reads TTL, destination and interface from ancillary data. Non-blocking, driven by the
+// EventLoop. Does not decode VRRP; malformed IPv4 headers are counted and dropped here.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "daemon/core/event_loop.h"
+#include "daemon/core/unique_fd.h"
+#include "vrrp/io/subscribers.h"
+#include "vrrp/io/vrrp_socket.h"
+
+namespace hadirector::vrrp {
+
+struct VrrpSocketStats {
+  uint64_t received = 0;   // handed to subscribers
+  uint64_t malformed = 0;  // bad IPv4 header, truncated read, missing ancillary data
+  uint64_t send_errors = 0;
+};
+
+class RawVrrpSocket final : public VrrpSocket {
+ public:
+  // Opens the socket in the calling thread's network namespace. `ifname` is for messages.
+  static core::Result<std::unique_ptr<RawVrrpSocket>> open(core::EventLoop& loop, int ifindex,
+                                                           std::string ifname, Family family);
+
+  Family family() const override { return family_; }
+  int ifindex() const override { return ifindex_; }
+  core::Status send(std::span<const uint8_t> payload, const IpAddress& destination,
+                    const IpAddress& source) override;
+  [[nodiscard]] core::Handle subscribe(ReceiveFn fn) override;
+
+  const VrrpSocketStats& stats() const { return stats_; }
+  int fd() const { return fd_.get(); }
+
+ private:
+  RawVrrpSocket(core::UniqueFd fd, int ifindex, std::string ifname, Family family)
+      : fd_(std::move(fd)), ifindex_(ifindex), ifname_(std::move(ifname)), family_(family) {}
+  void on_readable();
+  // Reads one datagram; false when the socket has nothing more (EAGAIN) or failed.
+  bool receive_one();
+
+  core::UniqueFd fd_;
+  int ifindex_;
+  std::string ifname_;
+  Family family_;
+  core::Handle watch_;
+  Subscribers<std::span<const uint8_t>, const PacketFacts&> subscribers_;
+  VrrpSocketStats stats_;
+  // A VRRP message is at most 8 + 255 * 16 bytes; a larger datagram is truncated and dropped.
+  std::array<uint8_t, 8192> buffer_{};
+  // A subscriber may drop the last reference to this socket from inside its callback.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace hadirector::vrrp
