@@ -68,6 +68,14 @@ void write_global(Writer& w, const Global& g) {
   w.e << EndMap;
 }
 
+// The probe timing keys that scripts and checks share.
+void write_timing(Writer& w, Duration interval, Duration timeout, int rise, int fall) {
+  w.kv("interval", interval);
+  w.kv("timeout", timeout);
+  w.kv("rise", rise);
+  w.kv("fall", fall);
+}
+
 void write_script(Writer& w, const VrrpScript& s) {
   w.e << BeginMap;
   w.kv("name", s.name);
@@ -77,10 +85,7 @@ void write_script(Writer& w, const VrrpScript& s) {
     w.list("command", s.command);
   w.kv("shell", s.shell);
   w.kv_opt("user", s.user);
-  w.kv("interval", s.interval);
-  w.kv("timeout", s.timeout);
-  w.kv("rise", s.rise);
-  w.kv("fall", s.fall);
+  write_timing(w, s.interval, s.timeout, s.rise, s.fall);
   w.kv("weight", s.weight);
   w.e << EndMap;
 }
@@ -179,10 +184,7 @@ void write_vrrp(Writer& w, const VrrpSettings& v) {
 void write_check(Writer& w, const CheckSpec& c) {
   w.e << BeginMap;
   w.kv("type", c.type);
-  w.kv("interval", c.interval);
-  w.kv("timeout", c.timeout);
-  w.kv("rise", c.rise);
-  w.kv("fall", c.fall);
+  write_timing(w, c.interval, c.timeout, c.rise, c.fall);
   w.kv_opt("fast_interval", c.fast_interval);
   w.kv_opt("down_interval", c.down_interval);
   w.kv("start_state", to_string(c.start_state));

@@ -38,8 +38,25 @@ struct ParseContext {
   Names names;
 };
 
-// Positive interval, and timeout <= interval; errors at the offending value.
-void check_interval_and_timeout(MapReader& reader, Duration interval, Duration timeout);
+// Parses every item of a list of named maps with `parse` (returning std::optional<T>) and
+// reports duplicate names; `what` names the items in messages ("vrrp instance").
+template <typename T, typename Parse>
+std::vector<T> parse_named_list(const Node* list, std::string_view key, const std::string& what,
+                                ParseContext& ctx, Parse parse) {
+  std::vector<T> out;
+  UniqueNames names(what);
+  for (const Node& item : *to_list(list, key, ctx.errors)) {
+    std::optional<T> parsed = parse(item);
+    if (!parsed) continue;
+    if (const Node* name = item.find("name")) names.add(parsed->name, name->mark, ctx.errors);
+    out.push_back(std::move(*parsed));
+  }
+  return out;
+}
+
+// The probe timing keys that scripts and checks share: interval, timeout (<= interval), rise
+// and fall (1..1000).
+void read_timing(MapReader& reader, Duration& interval, Duration& timeout, int& rise, int& fall);
 // A tracking weight, -254..254 (0 = FAULT).
 int read_weight(MapReader& reader, int default_weight);
 

@@ -193,11 +193,7 @@ CheckSpec parse_check(const Node& node, ParseContext& ctx) {
   CheckSpec out;
   out.origin.mark = node.mark;
   bool has_type = r.read("type", out.type, true) && !out.type.empty();
-  r.read("interval", out.interval);
-  r.read("timeout", out.timeout);
-  check_interval_and_timeout(r, out.interval, out.timeout);
-  r.read("rise", out.rise, 1, 1000);
-  r.read("fall", out.fall, 1, 1000);
+  read_timing(r, out.interval, out.timeout, out.rise, out.fall);
   r.read("fast_interval", out.fast_interval);
   r.read("down_interval", out.down_interval);
   r.read_choice("start_state", out.start_state, {"down", "up"});
@@ -209,13 +205,9 @@ CheckSpec parse_check(const Node& node, ParseContext& ctx) {
 }
 
 void parse_virtual_servers(const Node* node, ParseContext& ctx, std::vector<VirtualServer>& out) {
-  UniqueNames names("virtual server");
-  for (const Node& item : *to_list(node, "virtual_servers", ctx.errors)) {
-    auto vs = parse_virtual_server(item, ctx);
-    if (!vs) continue;
-    if (const Node* name = item.find("name")) names.add(vs->name, name->mark, ctx.errors);
-    out.push_back(std::move(*vs));
-  }
+  out =
+      parse_named_list<VirtualServer>(node, "virtual_servers", "virtual server", ctx,
+                                      [&](const Node& n) { return parse_virtual_server(n, ctx); });
 }
 
 }  // namespace hadirector::config::detail

@@ -35,11 +35,7 @@ std::optional<VrrpScript> parse_script(const Node& node, ParseContext& ctx) {
     }
   }
   r.read("user", out.user);
-  r.read("interval", out.interval);
-  r.read("timeout", out.timeout);
-  check_interval_and_timeout(r, out.interval, out.timeout);
-  r.read("rise", out.rise, 1, 1000);
-  r.read("fall", out.fall, 1, 1000);
+  read_timing(r, out.interval, out.timeout, out.rise, out.fall);
   out.weight = read_weight(r, 0);
   r.finish();
   return out;
@@ -93,7 +89,11 @@ void check_vrids(const std::vector<const Node*>& nodes, const std::vector<VrrpIn
 
 }  // namespace
 
-void check_interval_and_timeout(MapReader& reader, Duration interval, Duration timeout) {
+void read_timing(MapReader& reader, Duration& interval, Duration& timeout, int& rise, int& fall) {
+  reader.read("interval", interval);
+  reader.read("timeout", timeout);
+  reader.read("rise", rise, 1, 1000);
+  reader.read("fall", fall, 1, 1000);
   const Node* interval_node = reader.get("interval");
   const Node* timeout_node = reader.get("timeout");
   if (interval <= Duration::zero() && interval_node != nullptr)
@@ -117,33 +117,20 @@ int read_weight(MapReader& reader, int default_weight) {
 void parse_vrrp(const Node* node, ParseContext& ctx, VrrpSettings& out) {
   MapReader r(node, "vrrp", ctx.errors);
   r.read("realtime", out.realtime);
-  UniqueNames script_names("vrrp script");
-  for (const Node& item : *to_list(r.get("scripts"), "scripts", ctx.errors)) {
-    auto script = parse_script(item, ctx);
-    if (!script) continue;
-    if (const Node* name = item.find("name"))
-      script_names.add(script->name, name->mark, ctx.errors);
-    out.scripts.push_back(std::move(*script));
-  }
-  UniqueNames instance_names("vrrp instance");
+  out.scripts = parse_named_list<VrrpScript>(r.get("scripts"), "scripts", "vrrp script", ctx,
+                                             [&](const Node& n) { return parse_script(n, ctx); });
   std::vector<const Node*> instance_nodes;
-  for (const Node& item : *to_list(r.get("instances"), "instances", ctx.errors)) {
-    auto instance = parse_instance(item, ctx);
-    if (!instance) continue;
-    if (const Node* name = item.find("name"))
-      instance_names.add(instance->name, name->mark, ctx.errors);
-    out.instances.push_back(std::move(*instance));
-    instance_nodes.push_back(&item);
-  }
+  out.instances = parse_named_list<VrrpInstance>(r.get("instances"), "instances", "vrrp instance",
+                                                 ctx, [&](const Node& n) {
+                                                   auto instance = parse_instance(n, ctx);
+                                                   if (instance) instance_nodes.push_back(&n);
+                                                   return instance;
+                                                 });
   check_vrids(instance_nodes, out.instances, ctx.errors);
-  UniqueNames group_names("sync group");
   std::map<std::string, std::string> group_of;
-  for (const Node& item : *to_list(r.get("sync_groups"), "sync_groups", ctx.errors)) {
-    auto group = parse_sync_group(item, ctx, group_of);
-    if (!group) continue;
-    if (const Node* name = item.find("name")) group_names.add(group->name, name->mark, ctx.errors);
-    out.sync_groups.push_back(std::move(*group));
-  }
+  out.sync_groups = parse_named_list<SyncGroup>(
+      r.get("sync_groups"), "sync_groups", "sync group", ctx,
+      [&](const Node& n) { return parse_sync_group(n, ctx, group_of); });
   r.finish();
 }
 
