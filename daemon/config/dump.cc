@@ -19,6 +19,18 @@ class Writer {
   void kv(const char* key, const T& value) {
     e << Key << key << Value << value;
   }
+  void kv(const char* key, const std::string& value) {
+    e << Key << key << Value;
+    scalar(value);
+  }
+  // yaml-cpp writes some control characters (a lone "\r") unquoted, and they would not read
+  // back; double quotes escape them.
+  void scalar(const std::string& value) {
+    bool plain_safe = true;
+    for (unsigned char c : value) plain_safe &= c >= 0x20 && c != 0x7f;
+    if (!plain_safe) e << YAML::DoubleQuoted;
+    e << value;
+  }
   void kv(const char* key, Duration d) { kv(key, format_duration(d)); }
   void kv(const char* key, bool b) { e << Key << key << Value << (b ? "true" : "false"); }
   template <typename T>
@@ -27,7 +39,7 @@ class Writer {
   }
   void list(const char* key, const std::vector<std::string>& items) {
     e << Key << key << Value << YAML::Flow << BeginSeq;
-    for (const std::string& item : items) e << item;
+    for (const std::string& item : items) scalar(item);
     e << EndSeq;
   }
   void node(const Node& n) {
@@ -36,7 +48,7 @@ class Writer {
         e << YAML::Null;
         break;
       case Node::Kind::kScalar:
-        e << n.scalar;
+        scalar(n.scalar);
         break;
       case Node::Kind::kSequence:
         e << BeginSeq;
@@ -53,7 +65,9 @@ class Writer {
   // A map's entries, written into the map being emitted.
   void entries(const Node& n) {
     for (const auto& [k, v] : n.entries) {
-      e << Key << k << Value;
+      e << Key;
+      scalar(k);
+      e << Value;
       node(v);
     }
   }

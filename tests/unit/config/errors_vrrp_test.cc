@@ -82,6 +82,11 @@ TEST(VrrpConfigErrors, ZeroInterval) {
               ElementsAre("t.yaml:4:43: 'interval' must be longer than 0s"));
 }
 
+TEST(VrrpConfigErrors, ZeroTimeout) {
+  EXPECT_THAT(errors_of(script("{name: chk, command: [a], timeout: 0s}")),
+              ElementsAre("t.yaml:4:42: 'timeout' must be longer than 0s"));
+}
+
 TEST(VrrpConfigErrors, SyncGroupListsUnknownInstance) {
   EXPECT_THAT(errors_of(kTwoInstances + "  sync_groups:\n    - {name: g, instances: [c]}\n"),
               ElementsAre("t.yaml:7:29: sync group 'g' lists 'c', which is not a vrrp instance"));

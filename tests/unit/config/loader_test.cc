@@ -221,6 +221,13 @@ TEST(ConfigLoader, AnchorsAndAliasesAreExpanded) {
   EXPECT_EQ(servers[1].checks[0].interval, 3s);
 }
 
+TEST(ConfigLoader, DumpQuotesControlCharactersSoTheyReadBack) {
+  expect_round_trip(must_parse(
+      "version: 1\nglobal: {router_id: \"lb\\r\"}\nvirtual_servers:\n"
+      "  - {name: \"\\r\", fwmark: 1, real_servers: [{address: 192.0.2.2, checks: [{type: "
+      "\"\\t\", \"k\\r\": \"\\r\", \" \": \" x \"}]}]}\n"));
+}
+
 TEST(ConfigLoader, FullyLoadedConfigRoundTrips) {
   Config c = must_parse(
       "version: 1\n"
