@@ -1,9 +1,17 @@
 #include "checkers/registry.h"
 
+#include <random>
+
 #include "checkers/agent/agent_checker.h"
+#include "checkers/dns/dns_checker.h"
+#include "checkers/exec/exec_checker.h"
+#include "checkers/file/file_checker.h"
 #include "checkers/http/http_checker.h"
+#include "checkers/icmp/icmp_checker.h"
 #include "checkers/param_reader.h"
+#include "checkers/smtp/smtp_checker.h"
 #include "checkers/tcp/tcp_checker.h"
+#include "checkers/udp/udp_checker.h"
 
 namespace hadirector::checkers {
 
@@ -38,6 +46,14 @@ void register_builtin_checkers(CheckerRegistry& registry) {
   registry.add(std::make_unique<HttpCheckerFactory>(/*tls=*/false));
   registry.add(std::make_unique<HttpCheckerFactory>(/*tls=*/true));
   registry.add(std::make_unique<AgentCheckerFactory>());
+  // DNS query ids and ICMP identifiers must not be guessable by third parties: random seeds.
+  std::random_device entropy;
+  registry.add(std::make_unique<UdpCheckerFactory>());
+  registry.add(std::make_unique<IcmpCheckerFactory>(entropy()));
+  registry.add(std::make_unique<DnsCheckerFactory>(entropy()));
+  registry.add(std::make_unique<SmtpCheckerFactory>());
+  registry.add(std::make_unique<ExecCheckerFactory>());
+  registry.add(std::make_unique<FileCheckerFactory>());
 }
 
 }  // namespace hadirector::checkers
