@@ -50,8 +50,9 @@ int netlink_transact(nl_sock* sock, nl_msg* msg) {
   nl_cb_err(cb, NL_CB_CUSTOM, on_error, &state);
   nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &state);
   while (!state.done) {
+    // libnl also returns an error after our error callback stopped it: keep the kernel's.
     if (int err = nl_recvmsgs(sock, cb); err < 0) {
-      state.error = EIO;
+      if (!state.done) state.error = EIO;
       break;
     }
   }
