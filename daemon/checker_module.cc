@@ -1,35 +1,49 @@
 #include "daemon/checker_module.h"
 
+#include "daemon/json_fields.h"
+#include "ipvs/libnl_ipvs_client.h"
+
 namespace hadirector::daemon {
 
+CheckerModule::CheckerModule(WorkerContext ctx) : ctx_(ctx), check_context_{ctx_.loop} {
+  checkers::register_builtin_checkers(registry_);
+  CheckerEngineDeps deps{
+      ctx_.loop,
+      [this](const config::CheckSpec& spec, const checkers::CheckTarget& target)
+          -> core::Result<std::unique_ptr<checkers::Checker>> {
+        const checkers::CheckerFactory* factory = registry_.find(spec.type);
+        if (!factory) return core::fail(core::Errc::kInvalid, "unknown check type " + spec.type);
+        return factory->create(target, spec.params, check_context_);
+      },
+      []() -> core::Result<std::unique_ptr<ipvs::IpvsClient>> {
+        auto client = ipvs::LibnlIpvsClient::open();
+        if (!client) return std::unexpected(client.error());
+        return std::unique_ptr<ipvs::IpvsClient>(std::move(*client));
+      },
+      ctx_.emit_event,
+      ctx_.relay,
+  };
+  engine_ = std::make_unique<CheckerEngine>(std::move(deps));
+}
+
 core::Status CheckerModule::configure(const config::Config& config) {
-  virtual_servers_ = config.virtual_servers;
-  return {};
+  return engine_->configure(config);
 }
 
 core::Status CheckerModule::reconfigure(const config::Config&, const config::Config& new_config,
                                         const config::ConfigDiff&) {
-  virtual_servers_ = new_config.virtual_servers;
-  return {};
+  // The engine compares real servers and checks itself, more finely than the diff's names.
+  return engine_->reconfigure(new_config);
 }
 
-nlohmann::json CheckerModule::status() const {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& vs : virtual_servers_) {
-    nlohmann::json reals = nlohmann::json::array();
-    for (const auto& rs : vs.real_servers) {
-      reals.push_back({{"address", rs.address.to_string()},
-                       {"weight", rs.weight},
-                       {"healthy", false},
-                       {"state", "unchecked"}});
-    }
-    list.push_back({{"name", vs.name},
-                    {"address", vs.address ? vs.address->to_string()
-                                           : "fwmark:" + std::to_string(vs.fwmark.value_or(0))},
-                    {"protocol", config::to_string(vs.protocol)},
-                    {"real_servers", reals}});
-  }
-  return {{"virtual_servers", list}};
+nlohmann::json CheckerModule::status() const { return engine_->status(); }
+
+void CheckerModule::on_relay(const std::string&, const nlohmann::json& payload) {
+  if (json_string(payload, "peer_started") == "vrrp") engine_->relay_health();
+}
+
+nlohmann::json CheckerModule::command(const nlohmann::json& request) {
+  return engine_->command(request);
 }
 
 }  // namespace hadirector::daemon

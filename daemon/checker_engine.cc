@@ -1,0 +1,253 @@
+#include "daemon/checker_engine.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "daemon/checker_runtime.h"
+#include "daemon/core/log.h"
+#include "ipvs/config_mapping.h"
+
+namespace hadirector::daemon {
+
+namespace {
+
+std::string iso_now() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(ms.count()));
+  return out;
+}
+
+uint16_t real_port(const config::VirtualServer& vs, const config::RealServer& rs) {
+  if (rs.address.port != 0) return rs.address.port;
+  return vs.address ? vs.address->port : 0;
+}
+
+}  // namespace
+
+CheckerEngine::CheckerEngine(CheckerEngineDeps deps)
+    : deps_(std::move(deps)),
+      pool_(deps_.scheduler),
+      ipvs_(deps_.scheduler, deps_.open_ipvs, deps_.ipvs_timing) {}
+
+CheckerEngine::~CheckerEngine() = default;
+
+core::Status CheckerEngine::subscribe_checks(VirtualServerRuntime& vs, RealServerRuntime& rs) {
+  const uint16_t port = real_port(vs.config, rs.config);
+  for (const auto& spec : rs.config.checks) {
+    auto target = checkers::target_from(rs.config.address.addr.to_string(), port, spec);
+    auto checker = deps_.make_checker(spec, target);
+    if (!checker) return std::unexpected(checker.error());
+    auto record = std::make_unique<CheckRecord>();
+    record->type = spec.type;
+    CheckRecord* rec = record.get();
+    record->sub = pool_.subscribe(std::move(*checker), checkers::timing_from(spec),
+                                  [this, v = &vs, r = &rs, rec](const checkers::CheckEvent& e) {
+                                    on_check(*v, *r, *rec, e);
+                                  });
+    record->state = record->sub.state;
+    rs.checks.push_back(std::move(record));
+  }
+  return {};
+}
+
+core::Result<CheckerEngine::Runtimes> CheckerEngine::build(const config::Config& config,
+                                                           const Runtimes* previous) {
+  Runtimes out;
+  for (const auto& vs_config : config.virtual_servers) {
+    auto vs = std::make_unique<VirtualServerRuntime>();
+    vs->config = vs_config;
+    const VirtualServerRuntime* old_vs = nullptr;
+    if (previous) {
+      for (const auto& p : *previous)
+        if (p->config.name == vs_config.name) old_vs = p.get();
+    }
+    if (old_vs) vs->quorum_ok = old_vs->quorum_ok;
+    for (const auto& rs_config : vs_config.real_servers) {
+      auto rs = std::make_unique<RealServerRuntime>();
+      rs->config = rs_config;
+      rs->name = rs_config.address.to_string();
+      if (auto subscribed = subscribe_checks(*vs, *rs); !subscribed)
+        return std::unexpected(subscribed.error());
+      rs->healthy = std::all_of(rs->checks.begin(), rs->checks.end(),
+                                [](const auto& c) { return c->state == checkers::Health::kUp; });
+      const RealServerRuntime* old_rs = nullptr;
+      if (old_vs) {
+        for (const auto& r : old_vs->reals)
+          if (r->name == rs->name) old_rs = r.get();
+      }
+      if (old_rs) {
+        // Same check (same pool key): keep what it last said; the runner kept its state.
+        for (auto& check : rs->checks) {
+          for (const auto& old : old_rs->checks) {
+            if (old->sub.key != check->sub.key) continue;
+            check->last_reason = old->last_reason;
+            check->last_detail = old->last_detail;
+            check->last_latency_ms = old->last_latency_ms;
+            check->agent = old->agent;
+          }
+        }
+        rs->state = old_rs->state;
+        rs->changed_at =
+            old_rs->healthy == rs->healthy ? old_rs->changed_at : deps_.scheduler.now();
+      }
+      vs->reals.push_back(std::move(rs));
+    }
+    out.push_back(std::move(vs));
+  }
+  return out;
+}
+
+core::Status CheckerEngine::configure(const config::Config& config) {
+  drains_ = DrainStore(config.global.state_dir + "/drains.json");
+  auto built = build(config, nullptr);
+  if (!built) return std::unexpected(built.error());
+  servers_ = std::move(*built);
+  batch_ = true;
+  for (auto& vs : servers_) evaluate(*vs, "");
+  batch_ = false;
+  push_table();
+  if (!ipvs_started_) {
+    ipvs_started_ = true;
+    ipvs_.start();
+  }
+  relay_health();
+  return {};
+}
+
+core::Status CheckerEngine::reconfigure(const config::Config& config) {
+  const std::string drains_path = config.global.state_dir + "/drains.json";
+  if (drains_path != drains_.path()) drains_ = DrainStore(drains_path);
+  auto built = build(config, &servers_);
+  if (!built) return std::unexpected(built.error());
+  // The old runtimes go after the new ones subscribed, so shared checks never stop.
+  Runtimes old = std::exchange(servers_, std::move(*built));
+  old.clear();
+  batch_ = true;
+  for (auto& vs : servers_) evaluate(*vs, "reload");
+  batch_ = false;
+  push_table();
+  relay_health();
+  return {};
+}
+
+void CheckerEngine::on_check(VirtualServerRuntime& vs, RealServerRuntime& rs, CheckRecord& check,
+                             const checkers::CheckEvent& event) {
+  check.state = event.state;
+  check.last_reason = event.result.reason;
+  check.last_detail = event.result.detail;
+  check.last_latency_ms = std::chrono::duration<double, std::milli>(event.result.latency).count();
+  check.agent = event.result.agent;
+  const bool healthy = std::all_of(rs.checks.begin(), rs.checks.end(),
+                                   [](const auto& c) { return c->state == checkers::Health::kUp; });
+  if (healthy != rs.healthy) {
+    rs.healthy = healthy;
+    rs.changed_at = deps_.scheduler.now();
+  }
+  evaluate(vs, check.type);
+}
+
+RealServerInput CheckerEngine::input_of(const VirtualServerRuntime& vs,
+                                        const RealServerRuntime& rs) const {
+  RealServerInput in;
+  in.has_checks = !rs.checks.empty();
+  in.healthy = rs.healthy;
+  for (const auto& c : rs.checks) {
+    if (c->state != checkers::Health::kUp && in.down_reason.empty())
+      in.down_reason = c->last_reason;
+    if (c->agent) in.agent = c->agent;
+  }
+  in.drained = drains_.drained(vs.config.name, rs.name);
+  if (rs.changed_at) in.since_change = deps_.scheduler.now() - *rs.changed_at;
+  return in;
+}
+
+void CheckerEngine::evaluate(VirtualServerRuntime& vs, const std::string& cause_check) {
+  std::vector<RealServerInput> inputs;
+  for (const auto& rs : vs.reals) inputs.push_back(input_of(vs, *rs));
+  VirtualServerVerdict verdict = decide(vs.config, inputs, vs.quorum_ok);
+  for (size_t i = 0; i < vs.reals.size(); ++i) {
+    RealServerRuntime& rs = *vs.reals[i];
+    rs.verdict = verdict.real_servers[i];
+    const std::string state = to_string(rs.verdict.state);
+    if (rs.state.empty()) rs.state = state;  // first verdict: nothing changed yet
+    if (rs.state == state) continue;
+    const std::string from = std::exchange(rs.state, state);
+    report_change(vs, rs, from, cause_check);
+  }
+  for (const auto& note : verdict.notes) {
+    if (std::find(vs.notes.begin(), vs.notes.end(), note) == vs.notes.end())
+      core::log_warning("virtual server " + vs.config.name + ": " + note,
+                        {{"HADIRECTOR_VS", vs.config.name}, {"HADIRECTOR_EVENT", "max-ejected"}});
+  }
+  vs.notes = verdict.notes;
+  vs.sorry_weight = verdict.sorry_weight;
+  if (verdict.quorum_ok != vs.quorum_ok) {
+    vs.quorum_ok = verdict.quorum_ok;
+    core::log_notice("virtual server " + vs.config.name + ": quorum " +
+                         (vs.quorum_ok ? "regained" : "lost") +
+                         (vs.sorry_weight ? " (sorry server in use)" : ""),
+                     {{"HADIRECTOR_VS", vs.config.name},
+                      {"HADIRECTOR_EVENT", vs.quorum_ok ? "quorum-up" : "quorum-down"}});
+    if (!batch_) relay_health();
+  }
+  vs.reevaluate_timer.cancel();
+  if (verdict.reevaluate_after) {
+    vs.reevaluate_timer = deps_.scheduler.schedule_after(
+        *verdict.reevaluate_after, [this, v = &vs] { evaluate(*v, "slow-start"); });
+  }
+  if (!batch_) push_table();
+}
+
+void CheckerEngine::report_change(const VirtualServerRuntime& vs, const RealServerRuntime& rs,
+                                  const std::string& from, const std::string& cause_check) {
+  std::string detail;
+  for (const auto& c : rs.checks)
+    if (c->type == cause_check && detail.empty()) detail = c->last_detail;
+  const std::string& reason = rs.verdict.reason;
+  deps_.emit_event({{"kind", "real_server"},
+                    {"virtual_server", vs.config.name},
+                    {"real_server", rs.name},
+                    {"check", cause_check},
+                    {"from", from},
+                    {"to", rs.state},
+                    {"reason", reason},
+                    {"detail", detail},
+                    {"time", iso_now()}});
+  core::log_notice("real server " + rs.name + " of " + vs.config.name + ": " + from + " -> " +
+                       rs.state + " (" + reason + ")",
+                   {{"HADIRECTOR_VS", vs.config.name},
+                    {"HADIRECTOR_RS", rs.name},
+                    {"HADIRECTOR_EVENT", "real-server-" + rs.state}});
+}
+
+void CheckerEngine::push_table() {
+  std::vector<ipvs::DesiredService> desired;
+  for (const auto& vs : servers_) {
+    ipvs::DesiredService d{ipvs::service_from(vs->config), {}, vs->config.remove_drain_time};
+    for (const auto& rs : vs->reals) {
+      if (rs->verdict.weight)
+        d.destinations.push_back(
+            ipvs::destination_from(vs->config, rs->config, *rs->verdict.weight));
+    }
+    if (vs->sorry_weight && vs->config.sorry_server)
+      d.destinations.push_back(
+          ipvs::sorry_destination_from(vs->config, *vs->config.sorry_server, *vs->sorry_weight));
+    desired.push_back(std::move(d));
+  }
+  ipvs_.update(std::move(desired));
+}
+
+void CheckerEngine::relay_health() {
+  nlohmann::json health = nlohmann::json::object();
+  for (const auto& vs : servers_) health[vs->config.name] = vs->quorum_ok;
+  deps_.relay("vrrp", {{"virtual_server_health", health}});
+}
+
+}  // namespace hadirector::daemon

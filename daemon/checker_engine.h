@@ -1,0 +1,77 @@
+// The checker worker's engine: runs the configured health checks through a CheckPool, keeps
+// each real server's health, feeds the real-server policy and hands the resulting table to
+// CheckerIpvs. Emits one event and one log line per real-server state change, tells the VRRP
+// worker about virtual-server health, and applies operator drains. Reload keeps the health of
+// unchanged checks. Runs on any core::Scheduler with injected checker and IPVS factories, so
+// unit tests drive it with a manual clock, fake checkers and the fake IPVS client.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkers/check_pool.h"
+#include "daemon/checker_drains.h"
+#include "daemon/checker_ipvs.h"
+#include "daemon/config/config.h"
+#include "daemon/real_server_policy.h"
+
+namespace hadirector::daemon {
+
+struct CheckerEngineDeps {
+  core::Scheduler& scheduler;
+  std::function<core::Result<std::unique_ptr<checkers::Checker>>(const config::CheckSpec&,
+                                                                 const checkers::CheckTarget&)>
+      make_checker;
+  CheckerIpvs::Opener open_ipvs;
+  std::function<void(nlohmann::json)> emit_event;
+  std::function<void(const std::string& to, nlohmann::json)> relay;
+  CheckerIpvs::Timing ipvs_timing{};
+};
+
+class CheckerEngine {
+ public:
+  explicit CheckerEngine(CheckerEngineDeps deps);
+  ~CheckerEngine();
+  CheckerEngine(const CheckerEngine&) = delete;
+  CheckerEngine& operator=(const CheckerEngine&) = delete;
+
+  // First configuration: reads the drains, starts every check, opens IPVS.
+  core::Status configure(const config::Config& config);
+  // A reload: real servers whose checks did not change keep their health and running checks.
+  core::Status reconfigure(const config::Config& config);
+  nlohmann::json status() const;
+  // {"cmd": "drain"|"enable", "virtual_server", "real_server"} -> {"ok", "message"|"error"}.
+  nlohmann::json command(const nlohmann::json& request);
+  // Sends {"virtual_server_health": {NAME: bool, ...}} to the VRRP worker.
+  void relay_health();
+
+ private:
+  struct CheckRecord;
+  struct RealServerRuntime;
+  struct VirtualServerRuntime;
+  using Runtimes = std::vector<std::unique_ptr<VirtualServerRuntime>>;
+
+  core::Result<Runtimes> build(const config::Config& config, const Runtimes* previous);
+  core::Status subscribe_checks(VirtualServerRuntime& vs, RealServerRuntime& rs);
+  void on_check(VirtualServerRuntime& vs, RealServerRuntime& rs, CheckRecord& check,
+                const checkers::CheckEvent& event);
+  void evaluate(VirtualServerRuntime& vs, const std::string& cause_check);
+  void report_change(const VirtualServerRuntime& vs, const RealServerRuntime& rs,
+                     const std::string& from, const std::string& cause_check);
+  void push_table();
+  RealServerInput input_of(const VirtualServerRuntime& vs, const RealServerRuntime& rs) const;
+
+  CheckerEngineDeps deps_;
+  checkers::CheckPool pool_;
+  CheckerIpvs ipvs_;
+  DrainStore drains_;
+  Runtimes servers_;
+  bool ipvs_started_ = false;
+  bool batch_ = false;  // evaluate() leaves pushing and relaying to the caller
+};
+
+}  // namespace hadirector::daemon

@@ -1,0 +1,58 @@
+// The checker worker's side of IPVS: opens the kernel client (and keeps retrying while the
+// kernel has none, without ever stopping the worker), pushes each new desired table through
+// the reconciler, re-reads the owned services periodically to repair outside changes, and logs
+// every kernel operation. It does not decide weights (real_server_policy) or plan (reconciler).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/core/handle.h"
+#include "daemon/core/result.h"
+#include "daemon/core/scheduler.h"
+#include "ipvs/ipvs_client.h"
+#include "ipvs/reconciler.h"
+
+namespace hadirector::daemon {
+
+using namespace std::chrono_literals;
+
+class CheckerIpvs {
+ public:
+  using Opener = std::function<core::Result<std::unique_ptr<ipvs::IpvsClient>>()>;
+  struct Timing {
+    core::Duration retry_open = 30s;  // while the kernel has no IPVS
+    core::Duration drift_check = 30s;
+  };
+
+  CheckerIpvs(core::Scheduler& scheduler, Opener opener, Timing timing);
+
+  // First attempt to open the client; on failure logs once and retries every retry_open.
+  void start();
+  // The table the daemon wants now; applied at once when it differs from the last one applied.
+  void update(std::vector<ipvs::DesiredService> desired);
+  bool available() const { return reconciler_ != nullptr; }
+
+ private:
+  void try_open(bool first);
+  void sync(const char* why);
+  void schedule_deadline();
+
+  core::Scheduler& scheduler_;
+  Opener opener_;
+  Timing timing_;
+  std::unique_ptr<ipvs::IpvsClient> client_;
+  std::unique_ptr<ipvs::Reconciler> reconciler_;
+  std::vector<ipvs::DesiredService> desired_;
+  std::optional<std::vector<ipvs::DesiredService>> applied_;
+  std::set<std::string> reported_errors_;  // logged once until they stop happening
+  core::Handle retry_timer_;
+  core::Handle drift_timer_;
+  core::Handle deadline_timer_;
+};
+
+}  // namespace hadirector::daemon

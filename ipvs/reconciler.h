@@ -1,0 +1,104 @@
+// The IPVS reconciler: compares the table the daemon wants (its own services and their real
+// servers) with what the kernel holds and derives the smallest ordered list of operations that
+// turns one into the other, then applies it through an IpvsClient. The plan is pure (tables and
+// time in, operations out); Reconciler adds the I/O. It never touches a service it does not own
+// and decides nothing about health: that is the policy's job upstream.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/core/result.h"
+#include "daemon/core/scheduler.h"
+#include "ipvs/ipvs_client.h"
+
+namespace hadirector::ipvs {
+
+// One service as the daemon wants it. A real server dropped from `destinations` is kept at
+// weight 0 for `remove_drain_time` (so its connections finish) before it is deleted.
+struct DesiredService {
+  Service service;
+  std::vector<Destination> destinations;
+  core::Duration remove_drain_time{0};
+  friend bool operator==(const DesiredService&, const DesiredService&) = default;
+};
+
+// One service as the kernel reports it.
+struct ObservedService {
+  Service service;
+  std::vector<Destination> destinations;
+};
+
+enum class OpKind {
+  kAddService,
+  kEditService,
+  kDeleteService,
+  kAddDestination,
+  kEditDestination,
+  kDeleteDestination,
+};
+const char* to_string(OpKind kind);
+
+struct Op {
+  OpKind kind;
+  Service service;
+  Destination destination;  // meaningful for the destination kinds
+  std::string reason;       // why: "new", "weight 100 -> 0", "not configured", "drain over"...
+  // "add destination 10.0.0.2:80 to TCP 10.0.0.1:80 (weight 100, new)"
+  std::string describe() const;
+  friend bool operator==(const Op&, const Op&) = default;
+};
+
+// Real servers being drained before deletion, by drain_key(), with their deadline.
+using DrainDeadlines = std::map<std::string, core::TimePoint>;
+std::string drain_key(const Service& service, const Destination& dest);
+
+struct Plan {
+  std::vector<Op> ops;
+  DrainDeadlines draining;                       // the deadlines after this plan
+  std::optional<core::TimePoint> next_deadline;  // when the plan must be recomputed
+};
+
+// The operations turning `observed` into `desired`. Services of `observed` that are neither
+// desired nor in `released` (services this daemon owned and no longer wants) are not ours and
+// are left alone. Order: services are added or edited before their destinations; within a
+// service, edits, then additions, then deletions, so the pool is never emptier than needed;
+// released services are deleted last.
+Plan plan_changes(const std::vector<DesiredService>& desired,
+                  const std::vector<ObservedService>& observed,
+                  const std::vector<Service>& released, const DrainDeadlines& draining,
+                  core::TimePoint now);
+
+// What one sync did: the operations applied (and skipped as already done) and the failures.
+struct SyncReport {
+  std::vector<Op> applied;
+  std::vector<std::string> errors;
+  bool read_failed = false;
+};
+
+class Reconciler {
+ public:
+  explicit Reconciler(IpvsClient& client) : client_(client) {}
+
+  // Reads the kernel's table, plans against `desired` and applies the plan. Services desired in
+  // an earlier call and missing now are deleted (they were ours). Errors EEXIST (add), ESRCH and
+  // ENOENT (delete) mean the kernel already is as wanted and count as done.
+  SyncReport sync(const std::vector<DesiredService>& desired, core::TimePoint now);
+
+  // When a draining real server is due for deletion (call sync again then).
+  std::optional<core::TimePoint> next_deadline() const { return next_deadline_; }
+
+ private:
+  core::Result<std::vector<ObservedService>> read_owned(const std::vector<Service>& keys);
+  core::Status apply(const Op& op);
+
+  IpvsClient& client_;
+  std::vector<Service> owned_;
+  DrainDeadlines draining_;
+  std::optional<core::TimePoint> next_deadline_;
+};
+
+}  // namespace hadirector::ipvs
