@@ -226,4 +226,24 @@ core::Status FakeGratuitousSender::announce(const vrrp::Announcement& announceme
   return {};
 }
 
+// --- FakeVmacManager -------------------------------------------------------------------
+
+core::Result<vrrp::LinkInfo> FakeVmacManager::ensure(const vrrp::VmacSpec& spec) {
+  std::string name = spec.name.empty() ? "vrrp." + std::to_string(spec.vrid) : spec.name;
+  auto mac = vrrp::virtual_router_mac(spec.ipv6, spec.vrid);
+  if (auto it = links_.find(name); it != links_.end()) {
+    if (it->second.mac != mac)
+      return core::fail(core::Errc::kExists, "create VMAC " + name + ": name taken");
+    return it->second;
+  }
+  vrrp::LinkInfo info{next_index_++, name, mac, true, true};
+  links_[name] = info;
+  return info;
+}
+
+core::Status FakeVmacManager::remove(std::string_view name) {
+  if (auto it = links_.find(name); it != links_.end()) links_.erase(it);
+  return {};
+}
+
 }  // namespace hadirector::testing

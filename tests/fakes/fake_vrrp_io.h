@@ -17,6 +17,7 @@
 #include "vrrp/io/garp.h"
 #include "vrrp/io/link_monitor.h"
 #include "vrrp/io/subscribers.h"
+#include "vrrp/io/vmac_manager.h"
 #include "vrrp/io/vrrp_socket.h"
 
 namespace hadirector::testing {
@@ -148,6 +149,19 @@ class FakeGratuitousSender final : public vrrp::GratuitousSender {
  private:
   std::vector<vrrp::Announcement> announced_;
   int fail_next_ = 0;
+};
+
+// VMAC links in memory: ensure() creates "name" with the virtual router MAC (adopting an
+// existing one), remove() deletes it; both idempotent like the real one.
+class FakeVmacManager final : public vrrp::VmacManager {
+ public:
+  core::Result<vrrp::LinkInfo> ensure(const vrrp::VmacSpec& spec) override;
+  core::Status remove(std::string_view name) override;
+  const std::map<std::string, vrrp::LinkInfo, std::less<>>& links() const { return links_; }
+
+ private:
+  std::map<std::string, vrrp::LinkInfo, std::less<>> links_;
+  int next_index_ = 100;
 };
 
 }  // namespace hadirector::testing

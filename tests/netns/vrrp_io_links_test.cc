@@ -10,6 +10,7 @@
 
 #include "tests/netns/vrrp_io_lab.h"
 #include "vrrp/io/netlink_link_monitor.h"
+#include "vrrp/io/vmac_manager.h"
 
 namespace hadirector::testing {
 namespace {
@@ -183,6 +184,75 @@ TEST_F(LinkMonitorNetns, OverrunIsRepairedByAResyncWithFreshState) {
   ASSERT_TRUE(run_until([&] { return m->resync_count() > 0 && !m->link("veth0")->up; }));
   EXPECT_EQ(resyncs, static_cast<int>(m->resync_count()));
   EXPECT_TRUE(m->link("hdtbr39"));
+}
+
+}  // namespace
+}  // namespace hadirector::testing
+
+namespace hadirector::testing {
+namespace {
+
+class VmacNetns : public VrrpIoLab {
+ protected:
+  std::unique_ptr<vrrp::NetlinkVmacManager> vmacs() {
+    NetnsGuard guard(a_);
+    auto m = vrrp::NetlinkVmacManager::create();
+    if (!m) {
+      ADD_FAILURE() << m.error().message();
+      return nullptr;
+    }
+    return std::move(*m);
+  }
+  std::string sysctl(const std::string& key) {
+    std::string out = lab_.exec_ok(a_, {"cat", "/proc/sys/net/ipv4/conf/" + key}).out;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  }
+};
+
+TEST_F(VmacNetns, CreatesMacvlanWithVirtualRouterMacAndSysctls) {
+  auto m = vmacs();
+  ASSERT_TRUE(m);
+  core::Result<vrrp::LinkInfo> link = [&] {
+    NetnsGuard guard(a_);  // sysctls are written in the caller's namespace
+    return m->ensure({.parent = "veth0", .name = "", .vrid = 51});
+  }();
+  ASSERT_TRUE(link) << link.error().message();
+  EXPECT_EQ(link->name, "vrrp.51");
+  auto doc = nlohmann::json::parse(
+      lab_.exec_ok(a_, {"ip", "-j", "-d", "link", "show", "vrrp.51"}).out, nullptr, false);
+  ASSERT_TRUE(doc.is_array() && !doc.empty());
+  EXPECT_EQ(doc[0].value("address", ""), "00:00:5e:00:01:33");
+  EXPECT_EQ(doc[0].value("link", ""), "veth0");
+  EXPECT_EQ(doc[0]["linkinfo"].value("info_kind", ""), "macvlan");
+  EXPECT_EQ(doc[0]["linkinfo"]["info_data"].value("mode", ""), "private");
+  EXPECT_EQ(sysctl("vrrp.51/arp_ignore"), "1");
+  EXPECT_EQ(sysctl("vrrp.51/accept_local"), "1");
+  EXPECT_EQ(sysctl("veth0/arp_announce"), "1");
+}
+
+TEST_F(VmacNetns, EnsureTwiceAdoptsAndRemoveTwiceSucceeds) {
+  auto m = vmacs();
+  ASSERT_TRUE(m);
+  NetnsGuard guard(a_);
+  vrrp::VmacSpec spec{.parent = "veth0", .name = "", .vrid = 7, .ipv6 = true};
+  ASSERT_TRUE(m->ensure(spec));
+  auto again = m->ensure(spec);
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_EQ(vrrp::format_mac(again->mac), "00:00:5e:00:02:07");
+  ASSERT_TRUE(m->remove("vrrp.7"));
+  EXPECT_TRUE(m->remove("vrrp.7"));
+  EXPECT_NE(lab_.exec(a_, {"ip", "link", "show", "vrrp.7"}).exit_code, 0);
+}
+
+TEST_F(VmacNetns, NameTakenByAnotherLinkIsAnError) {
+  lab_.exec_ok(a_, {"ip", "link", "add", "vrrp.9", "type", "bridge"});
+  auto m = vmacs();
+  ASSERT_TRUE(m);
+  NetnsGuard guard(a_);
+  auto taken = m->ensure({.parent = "veth0", .name = "", .vrid = 9});
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().code(), core::Errc::kExists) << taken.error().message();
 }
 
 }  // namespace

@@ -10,11 +10,11 @@
 
 #include "daemon/core/handle.h"
 #include "daemon/core/result.h"
+#include "vrrp/checksum.h"  // kIpProtoVrrp
 #include "vrrp/ip_address.h"
 
 namespace hadirector::vrrp {
 
-inline constexpr int kIpProtoVrrp = 112;  // RFC 5798 §5.1.1.4 / §5.1.2.4
 inline constexpr uint8_t kVrrpTtl = 255;  // RFC 5798 §5.1.1.3 / §5.1.2.3
 // RFC 5798 §5.1.1.2 / §5.1.2.2: 224.0.0.18 and ff02::12.
 inline constexpr IpAddress kVrrpGroupV4 = IpAddress::v4(224, 0, 0, 18);

@@ -152,3 +152,22 @@ TEST_F(FakeLanTest, FailedSendReportsTheErrnoAndCarriesNothing) {
 
 }  // namespace
 }  // namespace hadirector::vrrp
+
+namespace hadirector::vrrp {
+namespace {
+
+TEST(FakeVmacManager, EnsureIsIdempotentAndNamesByVrid) {
+  testing::FakeVmacManager vmacs;
+  auto first = vmacs.ensure({.parent = "eth0", .name = "", .vrid = 51});
+  auto again = vmacs.ensure({.parent = "eth0", .name = "", .vrid = 51});
+  ASSERT_TRUE(first && again);
+  EXPECT_EQ(first->name, "vrrp.51");
+  EXPECT_EQ(first->ifindex, again->ifindex);
+  EXPECT_EQ(format_mac(first->mac), "00:00:5e:00:01:33");
+  EXPECT_TRUE(vmacs.remove("vrrp.51"));
+  EXPECT_TRUE(vmacs.remove("vrrp.51"));
+  EXPECT_TRUE(vmacs.links().empty());
+}
+
+}  // namespace
+}  // namespace hadirector::vrrp
