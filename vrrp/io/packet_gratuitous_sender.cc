@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "vrrp/io/garp_frames.h"
+#include "vrrp/io/send_pktinfo.h"
 
 namespace hadirector::vrrp {
 namespace {
@@ -66,22 +67,11 @@ core::Status PacketGratuitousSender::send_na(const Announcement& a) {
   to.sin6_family = AF_INET6;
   std::memcpy(&to.sin6_addr, kAllNodes, 16);
   to.sin6_scope_id = static_cast<uint32_t>(a.ifindex);
-  iovec iov{message.data(), message.size()};
-  alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
-  msghdr msg{};
-  msg.msg_name = &to;
-  msg.msg_namelen = sizeof to;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
   // The interface, and an unspecified source: the kernel picks the link-local address.
   in6_pktinfo info{};
   info.ipi6_ifindex = static_cast<unsigned>(a.ifindex);
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  *c = {CMSG_LEN(sizeof info), IPPROTO_IPV6, IPV6_PKTINFO};
-  std::memcpy(CMSG_DATA(c), &info, sizeof info);
-  if (::sendmsg(icmp6_.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+  if (send_with_pktinfo(icmp6_.get(), message, reinterpret_cast<sockaddr*>(&to), sizeof to, nullptr,
+                        &info) < 0)
     return core::fail_errno(errno, what(a));
   return {};
 }

@@ -11,6 +11,7 @@
 
 #include "vrrp/io/address_convert.h"
 #include "vrrp/io/ip_header.h"
+#include "vrrp/io/send_pktinfo.h"
 
 namespace hadirector::vrrp {
 namespace {
@@ -121,32 +122,21 @@ core::Status RawVrrpSocket::send(std::span<const uint8_t> payload, const IpAddre
                                  const IpAddress& source) {
   sockaddr_storage to;
   socklen_t to_len = to_sockaddr(destination, ifindex_, to);
-  iovec iov{const_cast<uint8_t*>(payload.data()), payload.size()};
-  alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
-  msghdr msg{};
-  msg.msg_name = &to;
-  msg.msg_namelen = to_len;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  cmsghdr* c = reinterpret_cast<cmsghdr*>(control);
+  ssize_t n;
   if (family_ == Family::kIpv4) {
     // ipi_spec_dst is the source address for a raw socket's sendmsg (ip(7) IP_PKTINFO).
     in_pktinfo info{};
     info.ipi_ifindex = ifindex_;
     std::memcpy(&info.ipi_spec_dst, source.bytes.data(), 4);
-    *c = {CMSG_LEN(sizeof info), IPPROTO_IP, IP_PKTINFO};
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
-    msg.msg_controllen = CMSG_SPACE(sizeof info);
+    n = send_with_pktinfo(fd_.get(), payload, reinterpret_cast<sockaddr*>(&to), to_len, &info,
+                          nullptr);
   } else {
     in6_pktinfo info{};
     info.ipi6_ifindex = static_cast<unsigned>(ifindex_);
     std::memcpy(&info.ipi6_addr, source.bytes.data(), 16);
-    *c = {CMSG_LEN(sizeof info), IPPROTO_IPV6, IPV6_PKTINFO};
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
-    msg.msg_controllen = CMSG_SPACE(sizeof info);
+    n = send_with_pktinfo(fd_.get(), payload, reinterpret_cast<sockaddr*>(&to), to_len, nullptr,
+                          &info);
   }
-  ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
   if (n < 0) {
     ++stats_.send_errors;
     return core::fail_errno(errno, "send VRRP advert from " + address_text(source) + " to " +
