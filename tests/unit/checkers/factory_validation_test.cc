@@ -27,7 +27,8 @@ class FactoryValidation : public ::testing::Test {
 };
 
 TEST_F(FactoryValidation, RegistersTheBuiltinTypes) {
-  EXPECT_EQ(registry_.types(), (std::vector<std::string>{"agent", "http", "https", "tcp"}));
+  EXPECT_EQ(registry_.types(), (std::vector<std::string>{"agent", "dns", "exec", "file", "http",
+                                                         "https", "icmp", "smtp", "tcp", "udp"}));
 }
 
 TEST_F(FactoryValidation, UnknownTypeSuggestsTheClosestOne) {
