@@ -68,7 +68,10 @@ core::Result<CheckerEngine::Runtimes> CheckerEngine::build(const config::Config&
       for (const auto& p : *previous)
         if (p->config.name == vs_config.name) old_vs = p.get();
     }
-    if (old_vs) vs->quorum_ok = old_vs->quorum_ok;
+    if (old_vs) {
+      vs->quorum_ok = old_vs->quorum_ok;
+      vs->evaluated = old_vs->evaluated;
+    }
     for (const auto& rs_config : vs_config.real_servers) {
       auto rs = std::make_unique<RealServerRuntime>();
       rs->config = rs_config;
@@ -188,7 +191,10 @@ void CheckerEngine::evaluate(VirtualServerRuntime& vs, const std::string& cause_
   }
   vs.notes = verdict.notes;
   vs.sorry_weight = verdict.sorry_weight;
-  if (verdict.quorum_ok != vs.quorum_ok) {
+  if (!vs.evaluated) {
+    vs.evaluated = true;
+    vs.quorum_ok = verdict.quorum_ok;
+  } else if (verdict.quorum_ok != vs.quorum_ok) {
     vs.quorum_ok = verdict.quorum_ok;
     core::log_notice("virtual server " + vs.config.name + ": quorum " +
                          (vs.quorum_ok ? "regained" : "lost") +

@@ -35,6 +35,7 @@ struct CheckerEngine::VirtualServerRuntime {
   config::VirtualServer config;
   std::vector<std::unique_ptr<RealServerRuntime>> reals;
   bool quorum_ok = true;
+  bool evaluated = false;  // the first verdict sets the quorum state without logging a change
   std::optional<int> sorry_weight;
   std::vector<std::string> notes;
   core::Handle reevaluate_timer;
