@@ -1,0 +1,269 @@
+// VrrpInstance: lifecycle, the state machine's actions, timers and transition reporting. The
+// socket, VIP and link shell is in instance_io.cc.
+#include "vrrp/instance.h"
+
+#include <algorithm>
+#include <span>
+
+#include "vrrp/io/address_convert.h"
+#include "vrrp/priority.h"
+
+namespace hadirector::vrrp {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+// A timer that fires this much after its deadline is logged: the loop was blocked or starved.
+constexpr std::chrono::milliseconds kLateTimer{20};
+
+}  // namespace
+
+std::string reason_code(Reason reason) {
+  std::string code = reason_name(reason);
+  std::replace(code.begin(), code.end(), '-', '_');
+  return code;
+}
+
+VrrpInstance::VrrpInstance(config::VrrpInstance config, InstanceDeps deps,
+                           TransitionFn on_transition)
+    : config_(std::move(config)),
+      deps_(deps),
+      on_transition_(std::move(on_transition)),
+      burst_(deps.scheduler, deps.gratuitous),
+      drop_log_(deps.scheduler, 5, std::chrono::seconds(10)) {
+  machine_ = std::make_unique<StateMachine>(machine_params());
+  receive_ = receive_params();
+}
+
+VrrpInstance::~VrrpInstance() { stop_timers(); }
+
+int VrrpInstance::effective_priority() const {
+  const int weights[] = {tracking_weight_};
+  return vrrp::effective_priority(config_.priority, weights);
+}
+
+StateMachineParams VrrpInstance::machine_params() const {
+  StateMachineParams p;
+  p.version = config_.version;
+  p.priority = effective_priority();
+  p.advert_interval = config_.advert_interval;
+  p.preempt = config_.preempt;
+  p.preempt_delay = config_.preempt_delay;
+  p.accept_mode = config_.accept;
+  if (source_) p.primary_address = *source_;
+  return p;
+}
+
+ReceiveParams VrrpInstance::receive_params() const {
+  ReceiveParams p;
+  p.version = static_cast<uint8_t>(config_.version);
+  p.family = config_.family == AF_INET6 ? Family::kIpv6 : Family::kIpv4;
+  p.vrid = static_cast<uint8_t>(config_.vrid);
+  p.local_priority = static_cast<uint8_t>(effective_priority());
+  p.advert_interval = config_.advert_interval;
+  for (const auto& vip : config_.virtual_addresses)
+    p.virtual_addresses.push_back(to_vrrp_address(vip.addr));
+  p.checksum = config_.checksum_pseudo_header ? ChecksumPolicy::kPseudoHeaderOnly
+                                              : ChecksumPolicy::kMessageOnlyOnly;
+  if (config_.unicast) {
+    p.unicast = true;
+    for (const auto& peer : config_.unicast->peers)
+      p.unicast_peers.push_back(to_vrrp_address(peer));
+  }
+  if (config_.auth_password) {
+    p.auth_type = AuthType::kSimpleText;
+    std::copy_n(config_.auth_password->begin(),
+                std::min(config_.auth_password->size(), p.auth_password.size()),
+                p.auth_password.begin());
+  }
+  return p;
+}
+
+void VrrpInstance::start() {
+  if (started_) return;
+  started_ = true;
+  link_sub_ = deps_.links.on_link_change([this](const LinkState& l) { on_link(l); });
+  address_sub_ = deps_.links.on_address_change([this](const AddressChange& c) {
+    if (c.ifindex == ifindex_ && !config_.unicast) refresh_source();
+  });
+  resync_sub_ = deps_.links.on_resync([this] { refresh_source(); });
+  if (!bind()) {
+    link_up_ = false;
+    feed(InterfaceDown{});
+    feed(Startup{});
+    return;
+  }
+  const bool leftovers = vips_present();
+  if (leftovers && (config_.preempt || config_.priority == kPriorityOwner)) {
+    // A restarted worker: the VIPs say we were MASTER a moment ago. Take the role back at once
+    // so the peers hear us before their Master_Down_Interval ends (no failover, no duplicate).
+    rebuild(State::kMaster);
+    report(State::kInitialize, machine_->state(), "resume");
+    return;
+  }
+  if (leftovers) remove_vips(config_.virtual_addresses);
+  feed(Startup{});
+}
+
+void VrrpInstance::stop() {
+  if (!started_) return;
+  feed(Shutdown{});
+  burst_.stop();
+  stop_timers();
+  socket_sub_.cancel();
+  link_sub_.cancel();
+  address_sub_.cancel();
+  resync_sub_.cancel();
+  started_ = false;
+}
+
+void VrrpInstance::set_tracking(int weight_sum, bool fault) {
+  const int before = effective_priority();
+  const bool was_faulted = tracking_fault_ || group_fault_;
+  tracking_weight_ = weight_sum;
+  tracking_fault_ = fault;
+  const int now = effective_priority();
+  if (now != before) {
+    receive_.local_priority = static_cast<uint8_t>(now);
+    feed(PriorityChanged{now});
+  }
+  const bool faulted = tracking_fault_ || group_fault_;
+  if (faulted != was_faulted) faulted ? feed(FaultSet{}) : feed(FaultCleared{});
+}
+
+void VrrpInstance::set_group_fault(bool fault) {
+  const bool was_faulted = tracking_fault_ || group_fault_;
+  group_fault_ = fault;
+  const bool faulted = tracking_fault_ || group_fault_;
+  if (faulted != was_faulted) faulted ? feed(FaultSet{}) : feed(FaultCleared{});
+}
+
+bool VrrpInstance::same_identity(const config::VrrpInstance& next) const {
+  return next.interface == config_.interface && next.vrid == config_.vrid &&
+         next.family == config_.family && next.vmac == config_.vmac &&
+         next.unicast.has_value() == config_.unicast.has_value();
+}
+
+void VrrpInstance::update(const config::VrrpInstance& next) {
+  const config::VrrpInstance old = std::exchange(config_, next);
+  receive_ = receive_params();
+  const bool master = machine_->state() == State::kMaster;
+  // VIPs: only the difference, and only while we hold them.
+  std::vector<config::IpPrefix> added, removed;
+  for (const auto& v : next.virtual_addresses)
+    if (std::ranges::find(old.virtual_addresses, v) == old.virtual_addresses.end())
+      added.push_back(v);
+  for (const auto& v : old.virtual_addresses)
+    if (std::ranges::find(next.virtual_addresses, v) == next.virtual_addresses.end())
+      removed.push_back(v);
+  if (master) {
+    remove_vips(removed);
+    add_vips(added);
+    announce(added);
+  }
+  if (config_.unicast &&
+      config_.unicast->source != (old.unicast ? old.unicast->source : std::nullopt))
+    refresh_source();
+  const bool protocol_changed =
+      old.version != next.version || old.advert_interval != next.advert_interval ||
+      old.preempt != next.preempt || old.preempt_delay != next.preempt_delay ||
+      old.accept != next.accept;
+  if (protocol_changed && started_) {
+    rebuild(machine_->state());
+    return;
+  }
+  if (machine_->priority() != effective_priority()) feed(PriorityChanged{effective_priority()});
+  if (master && (!added.empty() || !removed.empty())) send_advert(machine_->priority());
+}
+
+void VrrpInstance::rebuild(State target) {
+  stop_timers();
+  machine_ = std::make_unique<StateMachine>(machine_params());
+  hide_transitions_ = true;
+  if (!link_up_) feed(InterfaceDown{});
+  if (tracking_fault_ || group_fault_) feed(FaultSet{});
+  if (target != State::kInitialize) feed(Startup{});
+  if (target == State::kMaster && machine_->state() == State::kBackup) feed(MasterDownTimerFired{});
+  hide_transitions_ = false;
+}
+
+void VrrpInstance::feed(const Event& event) {
+  Output out = machine_->handle(event);
+  for (const Action& action : out.actions) execute(action);
+}
+
+void VrrpInstance::execute(const Action& action) {
+  std::visit(Overloaded{
+                 [&](const SendAdvert& a) { send_advert(a.priority); },
+                 [&](const StartAdverTimer& a) {
+                   start_timer(advert_timer_, a.interval, AdverTimerFired{});
+                 },
+                 [&](const StartMasterDownTimer& a) {
+                   start_timer(master_down_timer_, a.interval, MasterDownTimerFired{});
+                 },
+                 [&](const StartPreemptDelayTimer& a) {
+                   start_timer(preempt_timer_, a.delay, PreemptDelayElapsed{});
+                 },
+                 [&](const StopPreemptDelayTimer&) { preempt_timer_.cancel(); },
+                 [&](const StopTimers&) { stop_timers(); },
+                 [&](const AddVips&) { add_vips(config_.virtual_addresses); },
+                 [&](const RemoveVips&) {
+                   burst_.stop();
+                   remove_vips(config_.virtual_addresses);
+                 },
+                 [&](const SendGratuitous&) { announce(config_.virtual_addresses); },
+                 [&](const Transition& t) { on_transition(t); },
+             },
+             action);
+}
+
+void VrrpInstance::start_timer(core::Handle& timer, std::chrono::microseconds after, Event event) {
+  const core::TimePoint deadline = deps_.scheduler.now() + after;
+  timer = deps_.scheduler.schedule_at(deadline, [this, deadline, event] {
+    const auto late = deps_.scheduler.now() - deadline;
+    if (late > kLateTimer) {
+      ++counters_.late_timers;
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(late).count();
+      drop_log_.log(
+          core::LogLevel::kWarning, "late-timer",
+          "vrrp instance " + config_.name + ": timer fired " + std::to_string(ms) + " ms late",
+          {{"HADIRECTOR_INSTANCE", config_.name}});
+    }
+    feed(event);
+  });
+}
+
+void VrrpInstance::stop_timers() {
+  advert_timer_.cancel();
+  master_down_timer_.cancel();
+  preempt_timer_.cancel();
+}
+
+void VrrpInstance::on_transition(const Transition& t) {
+  if (t.to == State::kMaster) {
+    ++counters_.became_master;
+    master_address_ = source_;
+  } else if (t.from == State::kMaster || t.to != State::kBackup) {
+    master_address_.reset();
+  }
+  if (hide_transitions_) return;
+  report(t.from, t.to, reason_code(t.reason));
+}
+
+void VrrpInstance::report(State from, State to, const std::string& reason) {
+  if (from == to) return;
+  TransitionRecord record{config_.name,         from, to, reason, machine_->priority(),
+                          deps_.scheduler.now()};
+  ++counters_.transitions[reason];
+  counters_.last_transition = record;
+  const std::string msg = "vrrp instance " + config_.name + ": " + state_name(from) + " -> " +
+                          state_name(to) + " (" + reason + ")";
+  core::log_notice(
+      msg, {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-transition"}});
+  if (on_transition_) on_transition_(record);
+}
+
+}  // namespace hadirector::vrrp

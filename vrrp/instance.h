@@ -1,0 +1,161 @@
+// One VRRP virtual router at run time: owns its StateMachine and timers (on a core::Scheduler,
+// so it runs on the EventLoop and on a ManualScheduler alike) and executes the machine's
+// actions through the I/O doors: adverts on a shared VrrpSocket, VIPs via AddressManager,
+// GARP/NA via GratuitousBurst, link state from LinkMonitor. It does not run scripts, watch
+// tracked objects or talk JSON: tracking arrives as set_tracking(), transitions leave through
+// a callback (the module runs notify scripts and sync groups from there).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/config/config.h"
+#include "daemon/core/handle.h"
+#include "daemon/core/log.h"
+#include "daemon/core/scheduler.h"
+#include "vrrp/drop_reason.h"
+#include "vrrp/io/address_manager.h"
+#include "vrrp/io/garp.h"
+#include "vrrp/io/link_monitor.h"
+#include "vrrp/io/vrrp_socket_registry.h"
+#include "vrrp/receive_check.h"
+#include "vrrp/state_machine.h"
+
+namespace hadirector::vrrp {
+
+// The kernel doors an instance uses; all outlive it.
+struct InstanceDeps {
+  core::Scheduler& scheduler;
+  VrrpSocketRegistry& sockets;
+  AddressManager& addresses;
+  LinkMonitor& links;
+  GratuitousSender& gratuitous;
+};
+
+// One transition, as logged and as sent to the event stream. `reason` is the snake_case code
+// (master_down_timer, higher_priority_advert, priority_zero_received, preempted_lower_priority,
+// shutdown, reload, resume, ...).
+struct TransitionRecord {
+  std::string instance;
+  State from = State::kInitialize;
+  State to = State::kInitialize;
+  std::string reason;
+  int priority = 0;  // effective priority at the time
+  core::TimePoint when{};
+};
+
+struct InstanceCounters {
+  uint64_t adverts_sent = 0;
+  uint64_t adverts_received = 0;  // accepted by check_advert
+  uint64_t send_errors = 0;
+  uint64_t became_master = 0;
+  uint64_t address_list_mismatches = 0;
+  uint64_t vip_errors = 0;
+  uint64_t late_timers = 0;
+  std::array<uint64_t, kDropReasonCount> drops{};
+  std::map<std::string, uint64_t> transitions;  // by reason code
+  std::optional<TransitionRecord> last_transition;
+};
+
+// "master-down-timer" -> "master_down_timer".
+std::string reason_code(Reason reason);
+
+class VrrpInstance {
+ public:
+  using TransitionFn = std::function<void(const TransitionRecord&)>;
+
+  VrrpInstance(config::VrrpInstance config, InstanceDeps deps, TransitionFn on_transition);
+  // Cancels timers and the socket subscription. Sends nothing: call stop() first for a
+  // graceful exit.
+  ~VrrpInstance();
+  VrrpInstance(const VrrpInstance&) = delete;
+  VrrpInstance& operator=(const VrrpInstance&) = delete;
+
+  // Binds to the interface and starts (RFC 5798 §6.4.1). When our VIPs are already on the
+  // interface (a restarted worker) and we may preempt, we resume as MASTER at once, advertising
+  // before the peers' Master_Down_Interval runs out; otherwise such leftover VIPs are removed.
+  void start();
+  // Graceful stop: a MASTER sends priority 0 and removes its VIPs (RFC 5798 §6.4.3).
+  void stop();
+
+  // The sum of the tracked weights in effect and whether a fault-weight object is down.
+  void set_tracking(int weight_sum, bool fault);
+  // A sync group member is in FAULT (vrrp/sync_group.h): we follow.
+  void set_group_fault(bool fault);
+  // FAULT of our own (interface down or tracked fault), not merely following the group.
+  bool own_fault() const { return !link_up_ || tracking_fault_; }
+
+  // Whether `next` keeps this router's identity (interface, VRID, family): then update()
+  // applies it without a state change; otherwise the module recreates the instance.
+  bool same_identity(const config::VrrpInstance& next) const;
+  // Applies a changed configuration in place: priority through the state machine, VIPs added
+  // and removed one by one while MASTER, protocol parameters by rebuilding the machine in the
+  // same state. Never causes a transition by itself.
+  void update(const config::VrrpInstance& next);
+
+  const std::string& name() const { return config_.name; }
+  const config::VrrpInstance& config() const { return config_; }
+  State state() const { return machine_->state(); }
+  int effective_priority() const;
+  std::chrono::microseconds master_adver_interval() const {
+    return machine_->master_adver_interval();
+  }
+  std::optional<IpAddress> master_address() const { return master_address_; }
+  std::optional<IpAddress> source_address() const { return source_; }
+  const InstanceCounters& counters() const { return counters_; }
+
+ private:
+  StateMachineParams machine_params() const;
+  ReceiveParams receive_params() const;
+  void feed(const Event& event);
+  void execute(const Action& action);
+  void on_transition(const Transition& t);
+  void report(State from, State to, const std::string& reason);
+  // Replaces the machine and brings it to `target` without reporting transitions.
+  void rebuild(State target);
+  void start_timer(core::Handle& timer, std::chrono::microseconds after, Event event);
+  void stop_timers();
+
+  // instance_io.cc: the shell around the machine.
+  bool bind();
+  void refresh_source();
+  void on_packet(std::span<const uint8_t> payload, const PacketFacts& facts);
+  void count_drop(DropReason reason, const IpAddress& from);
+  void on_link(const LinkState& link);
+  void send_advert(uint8_t priority);
+  void add_vips(const std::vector<config::IpPrefix>& vips);
+  void remove_vips(const std::vector<config::IpPrefix>& vips);
+  void announce(const std::vector<config::IpPrefix>& vips);
+  bool vips_present();
+
+  config::VrrpInstance config_;
+  InstanceDeps deps_;
+  TransitionFn on_transition_;
+  std::unique_ptr<StateMachine> machine_;
+  ReceiveParams receive_;
+  std::shared_ptr<VrrpSocket> socket_;
+  int ifindex_ = 0;
+  MacAddress mac_{};
+  std::optional<IpAddress> source_;
+  std::optional<IpAddress> master_address_;
+  bool link_up_ = true;
+  bool tracking_fault_ = false;
+  bool group_fault_ = false;
+  int tracking_weight_ = 0;
+  bool started_ = false;
+  bool hide_transitions_ = false;
+  core::Handle socket_sub_, link_sub_, address_sub_, resync_sub_;
+  core::Handle advert_timer_, master_down_timer_, preempt_timer_;
+  GratuitousBurst burst_;
+  core::RateLimitedLog drop_log_;
+  InstanceCounters counters_;
+};
+
+}  // namespace hadirector::vrrp

@@ -1,0 +1,189 @@
+// VrrpInstance's shell: binding to the interface's shared socket, the cached source address,
+// receiving (check_advert, drops counted and logged at a bounded rate), sending adverts to the
+// group or each unicast peer, VIPs and gratuitous announcements, link state.
+#include <algorithm>
+
+#include "vrrp/instance.h"
+#include "vrrp/io/address_convert.h"
+#include "vrrp/packet.h"
+
+namespace hadirector::vrrp {
+
+bool VrrpInstance::bind() {
+  auto link = deps_.addresses.link(config_.interface);
+  if (!link) {
+    core::log_warning("vrrp instance " + config_.name + ": " + link.error().message() +
+                          "; FAULT until the interface appears",
+                      {{"HADIRECTOR_INSTANCE", config_.name}});
+    return false;
+  }
+  ifindex_ = link->ifindex;
+  mac_ = link->mac;
+  auto socket = deps_.sockets.acquire(ifindex_, receive_.family);
+  if (!socket) {
+    core::log_error("vrrp instance " + config_.name + ": " + socket.error().message() +
+                        "; FAULT until the interface comes back",
+                    {{"HADIRECTOR_INSTANCE", config_.name}});
+    return false;
+  }
+  socket_ = *socket;
+  socket_sub_ = socket_->subscribe([this](std::span<const uint8_t> payload,
+                                          const PacketFacts& facts) { on_packet(payload, facts); });
+  refresh_source();
+  // The tie-break needs our address: the machine was built before we knew it.
+  if (machine_->state() == State::kInitialize)
+    machine_ = std::make_unique<StateMachine>(machine_params());
+  link_up_ = link->up && link->running;
+  if (!link_up_) feed(InterfaceDown{});
+  return true;
+}
+
+// Off the advert path: looked up when the interface's addresses change, used on every send.
+void VrrpInstance::refresh_source() {
+  if (config_.unicast && config_.unicast->source) {
+    source_ = to_vrrp_address(*config_.unicast->source);
+    return;
+  }
+  auto found = receive_.family == Family::kIpv4
+                   ? deps_.addresses.primary_ipv4(config_.interface)
+                   : deps_.addresses.ipv6_link_local(config_.interface);
+  if (found && *found) {
+    source_ = to_vrrp_address(**found);
+  } else {
+    source_.reset();
+  }
+}
+
+void VrrpInstance::on_packet(std::span<const uint8_t> payload, const PacketFacts& facts) {
+  if (facts.ifindex != 0 && facts.ifindex != ifindex_) return;
+  if (source_ && facts.source == *source_) return;  // our own, looped back
+  IpFacts ip{facts.ttl, facts.source, facts.destination};
+  ReceiveResult result = check_advert(payload, ip, receive_);
+  if (auto* dropped = std::get_if<Dropped>(&result)) {
+    count_drop(dropped->reason, facts.source);
+    return;
+  }
+  auto* accepted = std::get_if<Accepted>(&result);
+  if (!accepted) return;  // another VRID on the shared socket
+  ++counters_.adverts_received;
+  if (accepted->address_list_mismatch) {
+    ++counters_.address_list_mismatches;
+    drop_log_.log(core::LogLevel::kWarning, "address-list " + address_text(facts.source),
+                  "vrrp instance " + config_.name + ": advert from " + address_text(facts.source) +
+                      " lists other addresses than ours",
+                  {{"HADIRECTOR_INSTANCE", config_.name}});
+  }
+  const Advert& advert = accepted->advert;
+  if (advert.priority != kPriorityStop) master_address_ = facts.source;
+  feed(AdvertReceived{advert.priority, advert.max_adver_interval, facts.source});
+  if (state() == State::kMaster) master_address_ = source_;
+}
+
+void VrrpInstance::count_drop(DropReason reason, const IpAddress& from) {
+  ++counters_.drops[static_cast<size_t>(reason)];
+  const std::string name = drop_reason_name(reason);
+  drop_log_.log(core::LogLevel::kWarning, name + " " + address_text(from),
+                "vrrp instance " + config_.name + ": dropped advert from " + address_text(from) +
+                    " (" + name + ")",
+                {{"HADIRECTOR_INSTANCE", config_.name}});
+}
+
+void VrrpInstance::on_link(const LinkState& link) {
+  if (link.name != config_.interface && link.ifindex != ifindex_) return;
+  if (!socket_ || link.ifindex != ifindex_) {
+    // The interface (re)appeared: bind to it.
+    if (!link.present || !link.up || !link.running) return;
+    socket_sub_.cancel();
+    socket_.reset();
+    if (!bind()) return;
+  }
+  const bool up = link.present && link.up && link.running;
+  if (up == link_up_) return;
+  link_up_ = up;
+  if (up) {
+    refresh_source();
+    feed(InterfaceUp{});
+  } else {
+    feed(InterfaceDown{});
+  }
+}
+
+void VrrpInstance::send_advert(uint8_t priority) {
+  if (!socket_ || !source_) {
+    ++counters_.send_errors;
+    drop_log_.log(core::LogLevel::kWarning, "no-source",
+                  "vrrp instance " + config_.name + ": cannot advertise, no source address on " +
+                      config_.interface,
+                  {{"HADIRECTOR_INSTANCE", config_.name}});
+    return;
+  }
+  Advert advert;
+  advert.version = static_cast<uint8_t>(config_.version);
+  advert.vrid = static_cast<uint8_t>(config_.vrid);
+  advert.priority = priority;
+  advert.max_adver_interval = config_.advert_interval;
+  advert.family = receive_.family;
+  advert.addresses = receive_.virtual_addresses;
+  advert.auth_type = receive_.auth_type;
+  advert.auth_data = receive_.auth_password;
+  const ChecksumVariant variant = config_.checksum_pseudo_header ? ChecksumVariant::kPseudoHeader
+                                                                 : ChecksumVariant::kMessageOnly;
+  std::vector<IpAddress> destinations;
+  if (config_.unicast) {
+    for (const auto& peer : config_.unicast->peers) destinations.push_back(to_vrrp_address(peer));
+  } else {
+    destinations.push_back(vrrp_group(receive_.family));
+  }
+  for (const IpAddress& to : destinations) {
+    auto bytes = encode_advert(advert, *source_, to, variant);
+    core::Status sent =
+        bytes ? socket_->send(*bytes, to, *source_) : core::Status(std::unexpected(bytes.error()));
+    if (sent) {
+      ++counters_.adverts_sent;
+    } else {
+      ++counters_.send_errors;
+      drop_log_.log(core::LogLevel::kWarning, "send " + address_text(to),
+                    "vrrp instance " + config_.name + ": " + sent.error().message(),
+                    {{"HADIRECTOR_INSTANCE", config_.name}});
+    }
+  }
+}
+
+void VrrpInstance::add_vips(const std::vector<config::IpPrefix>& vips) {
+  for (const auto& vip : vips) {
+    if (auto s = deps_.addresses.add_address(config_.interface, vip); !s) {
+      ++counters_.vip_errors;
+      core::log_error("vrrp instance " + config_.name + ": " + s.error().message(),
+                      {{"HADIRECTOR_INSTANCE", config_.name}});
+    }
+  }
+}
+
+void VrrpInstance::remove_vips(const std::vector<config::IpPrefix>& vips) {
+  for (const auto& vip : vips) {
+    if (auto s = deps_.addresses.remove_address(config_.interface, vip); !s) {
+      ++counters_.vip_errors;
+      core::log_error("vrrp instance " + config_.name + ": " + s.error().message(),
+                      {{"HADIRECTOR_INSTANCE", config_.name}});
+    }
+  }
+}
+
+void VrrpInstance::announce(const std::vector<config::IpPrefix>& vips) {
+  if (vips.empty()) return;
+  std::vector<Announcement> announcements;
+  for (const auto& vip : vips)
+    announcements.push_back(Announcement{ifindex_, config_.interface, mac_, vip.addr, false});
+  burst_.start(std::move(announcements), config_.garp);
+}
+
+bool VrrpInstance::vips_present() {
+  auto present = deps_.addresses.addresses(config_.interface);
+  if (!present) return false;
+  return std::ranges::any_of(config_.virtual_addresses, [&](const config::IpPrefix& vip) {
+    return std::ranges::any_of(*present,
+                               [&](const config::IpPrefix& p) { return p.addr == vip.addr; });
+  });
+}
+
+}  // namespace hadirector::vrrp
