@@ -1,30 +1,227 @@
 #include "daemon/vrrp_module.h"
 
+#include <sched.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "daemon/core/log.h"
+#include "vrrp/io/netlink_address_manager.h"
+#include "vrrp/io/netlink_link_monitor.h"
+#include "vrrp/io/packet_gratuitous_sender.h"
+#include "vrrp/io/raw_vrrp_socket.h"
+#include "vrrp/sync_group.h"
+
 namespace hadirector::daemon {
 
+core::Result<VrrpIo> open_vrrp_io(core::EventLoop& loop, core::ChildRunner& runner) {
+  VrrpIo io;
+  auto addresses = vrrp::NetlinkAddressManager::create();
+  if (!addresses) return std::unexpected(addresses.error());
+  auto links = vrrp::NetlinkLinkMonitor::create(loop);
+  if (!links) return std::unexpected(links.error());
+  auto garp = vrrp::PacketGratuitousSender::create();
+  if (!garp) return std::unexpected(garp.error());
+  io.addresses = std::move(*addresses);
+  io.links = std::move(*links);
+  io.gratuitous = std::move(*garp);
+  io.open_socket = [&loop](int ifindex,
+                           vrrp::Family family) -> core::Result<std::unique_ptr<vrrp::VrrpSocket>> {
+    auto s = vrrp::RawVrrpSocket::open(loop, ifindex, "ifindex " + std::to_string(ifindex), family);
+    if (!s) return std::unexpected(s.error());
+    return std::unique_ptr<vrrp::VrrpSocket>(std::move(*s));
+  };
+  io.launcher = [&runner](const core::ChildSpec& spec,
+                          std::function<void(const core::ChildResult&)> done) {
+    return runner.run(spec, std::move(done));
+  };
+  return io;
+}
+
+VrrpModule::VrrpModule(WorkerContext ctx) : ctx_(ctx), runner_(ctx.loop) {}
+
+VrrpModule::VrrpModule(WorkerContext ctx, VrrpIo io)
+    : ctx_(ctx), runner_(ctx.loop), io_(std::move(io)) {}
+
+VrrpModule::~VrrpModule() { instances_.clear(); }
+
+core::Status VrrpModule::ensure_io() {
+  if (!io_.addresses) {
+    auto io = open_vrrp_io(ctx_.loop, runner_);
+    if (!io) return std::unexpected(io.error());
+    io_ = std::move(*io);
+  }
+  if (!sockets_) sockets_ = std::make_unique<vrrp::VrrpSocketRegistry>(io_.open_socket);
+  if (!files_) {
+    auto files = vrrp::FileMonitor::create(ctx_.loop, states_.files);
+    if (!files) return std::unexpected(files.error());
+    files_ = std::move(*files);
+  }
+  return {};
+}
+
 core::Status VrrpModule::configure(const config::Config& config) {
-  settings_ = config.vrrp;
+  if (auto s = ensure_io(); !s) return s;
+  config_ = config;
+  apply_realtime(config.vrrp.realtime);
+  apply_scripts(config);
+  apply_files();
+  for (const auto& cfg : config.vrrp.instances) add_instance(cfg);
+  for (auto& [name, entry] : instances_) entry.instance->start();
   return {};
 }
 
 core::Status VrrpModule::reconfigure(const config::Config&, const config::Config& new_config,
-                                     const config::ConfigDiff&) {
-  settings_ = new_config.vrrp;
+                                     const config::ConfigDiff& diff) {
+  const config::Config old = std::exchange(config_, new_config);
+  if (new_config.vrrp.realtime != old.vrrp.realtime) apply_realtime(new_config.vrrp.realtime);
+  apply_scripts(new_config);
+  apply_files();
+  for (const auto& name : diff.instances_removed) remove_instance(name);
+  for (const auto& name : diff.instances_changed) {
+    auto it = std::ranges::find(new_config.vrrp.instances, name, &config::VrrpInstance::name);
+    auto entry = instances_.find(name);
+    if (it == new_config.vrrp.instances.end() || entry == instances_.end()) continue;
+    if (entry->second.instance->same_identity(*it)) {
+      entry->second.instance->update(*it);
+    } else {
+      remove_instance(name);
+      add_instance(*it);
+      instances_.at(name).instance->start();
+    }
+  }
+  for (const auto& name : diff.instances_added) {
+    auto it = std::ranges::find(new_config.vrrp.instances, name, &config::VrrpInstance::name);
+    if (it == new_config.vrrp.instances.end()) continue;
+    add_instance(*it);
+    instances_.at(name).instance->start();
+  }
+  // Script weights or tracking lists may have changed: re-derive every instance's tracking
+  // (an unchanged result changes nothing).
+  for (auto& [name, entry] : instances_) attach_tracking(entry);
+  vrrp::apply_sync_groups(config_.vrrp.sync_groups, [this](const std::string& n) {
+    auto it = instances_.find(n);
+    return it == instances_.end() ? nullptr : it->second.instance.get();
+  });
   return {};
 }
 
-nlohmann::json VrrpModule::status() const {
-  nlohmann::json instances = nlohmann::json::array();
-  for (const auto& i : settings_.instances) {
-    instances.push_back({{"name", i.name},
-                         {"state", "INIT"},
-                         {"priority", i.priority},
-                         {"effective_priority", i.priority},
-                         {"vrid", i.vrid},
-                         {"interface", i.interface},
-                         {"version", i.version}});
+void VrrpModule::add_instance(const config::VrrpInstance& cfg) {
+  Entry entry;
+  entry.notify = std::make_unique<vrrp::NotifyQueue>(io_.launcher);
+  entry.instance = std::make_unique<vrrp::VrrpInstance>(
+      cfg, vrrp::InstanceDeps{ctx_.loop, *sockets_, *io_.addresses, *io_.links, *io_.gratuitous},
+      [this](const vrrp::TransitionRecord& r) { on_transition(r); });
+  attach_tracking(entry);
+  instances_.insert_or_assign(cfg.name, std::move(entry));
+}
+
+void VrrpModule::attach_tracking(Entry& entry) {
+  vrrp::VrrpInstance* instance = entry.instance.get();
+  entry.tracking = std::make_unique<vrrp::InstanceTracking>(
+      instance->config().track, config_.vrrp.scripts, *io_.links, states_,
+      [instance](const vrrp::TrackingResult& r) { instance->set_tracking(r.weight, r.fault); });
+  const auto result = entry.tracking->result();
+  instance->set_tracking(result.weight, result.fault);
+}
+
+void VrrpModule::remove_instance(const std::string& name) {
+  auto it = instances_.find(name);
+  if (it == instances_.end()) return;
+  it->second.instance->stop();
+  instances_.erase(it);
+}
+
+void VrrpModule::apply_scripts(const config::Config& config) {
+  std::erase_if(scripts_, [&](const auto& entry) {
+    auto it = std::ranges::find(config.vrrp.scripts, entry.first, &config::VrrpScript::name);
+    const bool keep = it != config.vrrp.scripts.end() && *it == entry.second->config();
+    if (!keep && it == config.vrrp.scripts.end()) states_.scripts.erase(entry.first);
+    return !keep;
+  });
+  for (const auto& script : config.vrrp.scripts) {
+    if (scripts_.contains(script.name)) continue;
+    auto monitor = std::make_unique<vrrp::ScriptMonitor>(script, config.global.script_user,
+                                                         ctx_.loop, io_.launcher, states_.scripts);
+    monitor->start();
+    scripts_.emplace(script.name, std::move(monitor));
   }
-  return {{"vrrp", {{"instances", instances}}}};
+}
+
+void VrrpModule::apply_files() {
+  std::vector<std::string> paths;
+  for (const auto& i : config_.vrrp.instances)
+    for (const auto& f : i.track.files)
+      if (std::ranges::find(paths, f.path) == paths.end()) paths.push_back(f.path);
+  files_->set_paths(paths);
+}
+
+void VrrpModule::on_transition(const vrrp::TransitionRecord& r) {
+  if (ctx_.emit_event) {
+    ctx_.emit_event({{"kind", "vrrp"},
+                     {"instance", r.instance},
+                     {"from", vrrp::state_name(r.from)},
+                     {"to", vrrp::state_name(r.to)},
+                     {"reason", r.reason},
+                     {"priority", r.priority},
+                     {"time", iso_time_now()}});
+  }
+  auto it = instances_.find(r.instance);
+  if (it != instances_.end()) {
+    for (auto& argv : vrrp::notify_commands(it->second.instance->config().notify, "INSTANCE",
+                                            r.instance, r.to, r.priority))
+      it->second.notify->push(std::move(argv), config_.global.script_user);
+  }
+  vrrp::apply_sync_groups(config_.vrrp.sync_groups, [this](const std::string& n) {
+    auto found = instances_.find(n);
+    return found == instances_.end() ? nullptr : found->second.instance.get();
+  });
+}
+
+void VrrpModule::on_relay(const std::string& from, const nlohmann::json& payload) {
+  if (from != "checker" || !payload.is_object()) return;
+  auto health = payload.find("virtual_server_health");
+  if (health == payload.end() || !health->is_object()) return;
+  for (const auto& [name, ok] : health->items())
+    if (ok.is_boolean()) states_.virtual_servers.set(name, ok.get<bool>());
+}
+
+void VrrpModule::stop(std::function<void()> done) {
+  for (auto& [name, entry] : instances_) entry.instance->stop();
+  scripts_.clear();
+  wait_for_notify(std::move(done), ctx_.loop.now() + std::chrono::seconds(5));
+}
+
+// Stop notify scripts get a bounded time to finish before the worker exits.
+void VrrpModule::wait_for_notify(std::function<void()> done, core::TimePoint deadline) {
+  const bool busy = std::ranges::any_of(instances_, [](const auto& e) {
+    return e.second.notify->busy() || e.second.notify->queued() > 0;
+  });
+  if (!busy || ctx_.loop.now() >= deadline) {
+    done();
+    return;
+  }
+  stop_poll_ = ctx_.loop.schedule_after(
+      std::chrono::milliseconds(20), [this, done, deadline] { wait_for_notify(done, deadline); });
+}
+
+void VrrpModule::apply_realtime(bool realtime) {
+  if (!realtime || realtime_) return;
+  sched_param param{};
+  param.sched_priority = 10;
+  if (sched_setscheduler(0, SCHED_RR, &param) != 0)
+    core::log_warning(std::string("vrrp realtime: SCHED_RR not permitted: ") +
+                      std::strerror(errno) + "; running with normal scheduling");
+  if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+    core::log_warning(std::string("vrrp realtime: mlockall failed: ") + std::strerror(errno) +
+                      "; memory stays pageable");
+  realtime_ = true;
+}
+
+const vrrp::VrrpInstance* VrrpModule::instance(const std::string& name) const {
+  auto it = instances_.find(name);
+  return it == instances_.end() ? nullptr : it->second.instance.get();
 }
 
 }  // namespace hadirector::daemon

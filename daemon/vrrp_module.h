@@ -1,23 +1,80 @@
-// The VRRP worker's module: owns the VRRP instances of the configuration. Until the protocol
-// engine is wired in, it tracks the configured instances and reports them in state INIT.
+// The VRRP worker's module: one vrrp::VrrpInstance per configured instance on the real kernel
+// doors (raw VRRP sockets, rtnetlink addresses and link monitor, packet GARP/NA sender), their
+// tracking (scripts, files, interfaces, virtual-server health relayed from the checker
+// worker), notify scripts, sync groups, the event stream and the status JSON. A reload applies
+// only the difference: unchanged instances are not touched. The kernel doors can be injected.
 #pragma once
 
+#include <map>
+#include <memory>
+#include <string>
+
+#include "daemon/core/child_process.h"
 #include "daemon/worker_module.h"
+#include "vrrp/child_launcher.h"
+#include "vrrp/file_monitor.h"
+#include "vrrp/instance.h"
+#include "vrrp/notify.h"
+#include "vrrp/script_monitor.h"
+#include "vrrp/tracking.h"
 
 namespace hadirector::daemon {
 
+// The doors the module works through; production opens the real ones (open_vrrp_io()).
+struct VrrpIo {
+  std::unique_ptr<vrrp::AddressManager> addresses;
+  std::unique_ptr<vrrp::LinkMonitor> links;
+  std::unique_ptr<vrrp::GratuitousSender> gratuitous;
+  vrrp::VrrpSocketRegistry::Opener open_socket;
+  vrrp::ChildLauncher launcher;
+};
+
+core::Result<VrrpIo> open_vrrp_io(core::EventLoop& loop, core::ChildRunner& runner);
+// "2026-11-22T10:00:00.123Z", for the event stream.
+std::string iso_time_now();
+
 class VrrpModule final : public WorkerModule {
  public:
-  explicit VrrpModule(WorkerContext ctx) : ctx_(ctx) {}
+  explicit VrrpModule(WorkerContext ctx);
+  VrrpModule(WorkerContext ctx, VrrpIo io);
+  ~VrrpModule() override;
 
   core::Status configure(const config::Config& config) override;
   core::Status reconfigure(const config::Config& old_config, const config::Config& new_config,
                            const config::ConfigDiff& diff) override;
   nlohmann::json status() const override;
+  void on_relay(const std::string& from, const nlohmann::json& payload) override;
+  void stop(std::function<void()> done) override;
+
+  const vrrp::VrrpInstance* instance(const std::string& name) const;
 
  private:
+  struct Entry {
+    std::unique_ptr<vrrp::NotifyQueue> notify;
+    std::unique_ptr<vrrp::InstanceTracking> tracking;
+    std::unique_ptr<vrrp::VrrpInstance> instance;
+  };
+  core::Status ensure_io();
+  void add_instance(const config::VrrpInstance& cfg);
+  void remove_instance(const std::string& name);
+  void attach_tracking(Entry& entry);
+  void apply_scripts(const config::Config& config);
+  void apply_files();
+  void on_transition(const vrrp::TransitionRecord& record);
+  void apply_realtime(bool realtime);
+  void wait_for_notify(std::function<void()> done, core::TimePoint deadline);
+
   WorkerContext ctx_;
-  config::VrrpSettings settings_;
+  core::ChildRunner runner_;
+  VrrpIo io_;
+  std::unique_ptr<vrrp::VrrpSocketRegistry> sockets_;
+  config::Config config_;
+  vrrp::TrackedStates states_;
+  std::map<std::string, std::unique_ptr<vrrp::ScriptMonitor>> scripts_;
+  std::unique_ptr<vrrp::FileMonitor> files_;
+  std::map<std::string, Entry> instances_;
+  bool realtime_ = false;
+  core::Handle stop_poll_;
 };
 
 }  // namespace hadirector::daemon

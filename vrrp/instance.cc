@@ -92,7 +92,7 @@ void VrrpInstance::start() {
   resync_sub_ = deps_.links.on_resync([this] { refresh_source(); });
   if (!bind()) {
     link_up_ = false;
-    feed(InterfaceDown{});
+    fresh_machine();
     feed(Startup{});
     return;
   }
@@ -181,13 +181,17 @@ void VrrpInstance::update(const config::VrrpInstance& next) {
 
 void VrrpInstance::rebuild(State target) {
   stop_timers();
-  machine_ = std::make_unique<StateMachine>(machine_params());
   hide_transitions_ = true;
-  if (!link_up_) feed(InterfaceDown{});
-  if (tracking_fault_ || group_fault_) feed(FaultSet{});
+  fresh_machine();
   if (target != State::kInitialize) feed(Startup{});
   if (target == State::kMaster && machine_->state() == State::kBackup) feed(MasterDownTimerFired{});
   hide_transitions_ = false;
+}
+
+void VrrpInstance::fresh_machine() {
+  machine_ = std::make_unique<StateMachine>(machine_params());
+  if (!link_up_) feed(InterfaceDown{});
+  if (tracking_fault_ || group_fault_) feed(FaultSet{});
 }
 
 void VrrpInstance::feed(const Event& event) {

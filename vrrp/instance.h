@@ -118,6 +118,8 @@ class VrrpInstance {
   void execute(const Action& action);
   void on_transition(const Transition& t);
   void report(State from, State to, const std::string& reason);
+  // A new machine (in Initialize) that knows our address, interface and fault state.
+  void fresh_machine();
   // Replaces the machine and brings it to `target` without reporting transitions.
   void rebuild(State target);
   void start_timer(core::Handle& timer, std::chrono::microseconds after, Event event);

@@ -30,11 +30,9 @@ bool VrrpInstance::bind() {
   socket_sub_ = socket_->subscribe([this](std::span<const uint8_t> payload,
                                           const PacketFacts& facts) { on_packet(payload, facts); });
   refresh_source();
-  // The tie-break needs our address: the machine was built before we knew it.
-  if (machine_->state() == State::kInitialize)
-    machine_ = std::make_unique<StateMachine>(machine_params());
   link_up_ = link->up && link->running;
-  if (!link_up_) feed(InterfaceDown{});
+  // The tie-break needs our address: the machine was built before we knew it.
+  if (machine_->state() == State::kInitialize) fresh_machine();
   return true;
 }
 

@@ -1,0 +1,73 @@
+// VrrpModule's status JSON (`hadirectorctl status --json`, DESIGN.md) and the event time stamp.
+#include <ctime>
+
+#include "daemon/vrrp_module.h"
+#include "vrrp/io/address_convert.h"
+
+namespace hadirector::daemon {
+namespace {
+
+nlohmann::json counters_json(const vrrp::InstanceCounters& c) {
+  nlohmann::json j = {{"adverts_sent", c.adverts_sent},
+                      {"adverts_received", c.adverts_received},
+                      {"send_errors", c.send_errors},
+                      {"became_master", c.became_master},
+                      {"address_list_mismatches", c.address_list_mismatches},
+                      {"vip_errors", c.vip_errors},
+                      {"late_timers", c.late_timers},
+                      {"transitions", c.transitions}};
+  if (c.last_transition) {
+    j["last_transition"] = {{"from", vrrp::state_name(c.last_transition->from)},
+                            {"to", vrrp::state_name(c.last_transition->to)},
+                            {"reason", c.last_transition->reason}};
+  }
+  return j;
+}
+
+nlohmann::json instance_json(const vrrp::VrrpInstance& i) {
+  const auto& cfg = i.config();
+  nlohmann::json vips = nlohmann::json::array();
+  for (const auto& v : cfg.virtual_addresses) vips.push_back(v.to_string());
+  nlohmann::json drops = nlohmann::json::object();
+  for (int r = 0; r < vrrp::kDropReasonCount; ++r)
+    drops[vrrp::drop_reason_name(static_cast<vrrp::DropReason>(r))] = i.counters().drops[r];
+  auto master = i.master_address();
+  return {{"name", cfg.name},
+          {"state", vrrp::state_name(i.state())},
+          {"priority", cfg.priority},
+          {"effective_priority", i.effective_priority()},
+          {"vrid", cfg.vrid},
+          {"interface", cfg.interface},
+          {"version", cfg.version},
+          {"master_address", master ? nlohmann::json(vrrp::address_text(*master)) : nullptr},
+          {"advert_interval_ms", cfg.advert_interval.count()},
+          {"vips", vips},
+          {"counters", counters_json(i.counters())},
+          {"drops", drops}};
+}
+
+}  // namespace
+
+std::string iso_time_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(millis));
+  return text;
+}
+
+nlohmann::json VrrpModule::status() const {
+  nlohmann::json instances = nlohmann::json::array();
+  for (const auto& cfg : config_.vrrp.instances) {
+    if (const vrrp::VrrpInstance* i = instance(cfg.name)) instances.push_back(instance_json(*i));
+  }
+  return {{"vrrp", {{"instances", instances}, {"realtime", realtime_}}}};
+}
+
+}  // namespace hadirector::daemon
