@@ -31,6 +31,13 @@ uint16_t real_port(const config::VirtualServer& vs, const config::RealServer& rs
 
 }  // namespace
 
+// Down only because no check has answered yet: what the kernel holds for it stays as it is.
+bool CheckerEngine::undecided(const RealServerRuntime& rs) {
+  if (rs.healthy) return false;
+  return std::any_of(rs.checks.begin(), rs.checks.end(),
+                     [](const auto& c) { return c->last_reason.empty(); });
+}
+
 CheckerEngine::CheckerEngine(CheckerEngineDeps deps)
     : deps_(std::move(deps)),
       pool_(deps_.scheduler),
@@ -163,7 +170,7 @@ RealServerInput CheckerEngine::input_of(const VirtualServerRuntime& vs,
   in.healthy = rs.healthy;
   for (const auto& c : rs.checks) {
     if (c->state != checkers::Health::kUp && in.down_reason.empty())
-      in.down_reason = c->last_reason;
+      in.down_reason = c->last_reason.empty() ? "awaiting-first-check" : c->last_reason;
     if (c->agent) in.agent = c->agent;
   }
   in.drained = drains_.drained(vs.config.name, rs.name);
@@ -236,11 +243,14 @@ void CheckerEngine::report_change(const VirtualServerRuntime& vs, const RealServ
 void CheckerEngine::push_table() {
   std::vector<ipvs::DesiredService> desired;
   for (const auto& vs : servers_) {
-    ipvs::DesiredService d{ipvs::service_from(vs->config), {}, vs->config.remove_drain_time};
+    ipvs::DesiredService d{ipvs::service_from(vs->config), {}, vs->config.remove_drain_time, {}};
     for (const auto& rs : vs->reals) {
-      if (rs->verdict.weight)
+      if (rs->verdict.weight) {
         d.destinations.push_back(
             ipvs::destination_from(vs->config, rs->config, *rs->verdict.weight));
+      } else if (undecided(*rs)) {
+        d.undecided.push_back(ipvs::destination_from(vs->config, rs->config, rs->config.weight));
+      }
     }
     if (vs->sorry_weight && vs->config.sorry_server)
       d.destinations.push_back(

@@ -63,6 +63,7 @@ class CheckerEngine {
   void report_change(const VirtualServerRuntime& vs, const RealServerRuntime& rs,
                      const std::string& from, const std::string& cause_check);
   void push_table();
+  static bool undecided(const RealServerRuntime& rs);
   RealServerInput input_of(const VirtualServerRuntime& vs, const RealServerRuntime& rs) const;
 
   CheckerEngineDeps deps_;

@@ -81,7 +81,8 @@ struct PlanBuilder {
     }
     if (have) {
       for (const auto& d : have->destinations)
-        if (!find_dest(want.destinations, d)) retire(want, d, deletes);
+        if (!find_dest(want.destinations, d) && !find_dest(want.undecided, d))
+          retire(want, d, deletes);
     }
     plan.ops.insert(plan.ops.end(), adds.begin(), adds.end());
     plan.ops.insert(plan.ops.end(), deletes.begin(), deletes.end());

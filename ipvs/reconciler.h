@@ -23,6 +23,10 @@ struct DesiredService {
   Service service;
   std::vector<Destination> destinations;
   core::Duration remove_drain_time{0};
+  // Real servers whose health is not known yet (their checks have not answered since the daemon
+  // started): an existing kernel entry is left exactly as it is, a missing one is not added, so
+  // a restarted daemon adopts the table without a gap.
+  std::vector<Destination> undecided;
   friend bool operator==(const DesiredService&, const DesiredService&) = default;
 };
 

@@ -27,10 +27,21 @@ Destination dest(const char* addr, int weight) {
   return d;
 }
 
+DesiredService wanted(Service s, std::vector<Destination> dests = {},
+                      core::Duration drain = core::Duration::zero(),
+                      std::vector<Destination> undecided = {}) {
+  DesiredService d;
+  d.service = std::move(s);
+  d.destinations = std::move(dests);
+  d.remove_drain_time = drain;
+  d.undecided = std::move(undecided);
+  return d;
+}
+
 const core::TimePoint kNow = core::TimePoint(std::chrono::hours(100));
 
 std::vector<DesiredService> web(int weight) {
-  return {{tcp("10.0.0.1", 80), {dest("10.0.0.2", weight)}}};
+  return {wanted(tcp("10.0.0.1", 80), {dest("10.0.0.2", weight)})};
 }
 
 TEST(ReconcilerApply, ProgramsAnEmptyKernel) {
@@ -84,7 +95,7 @@ TEST(ReconcilerApply, DestinationAlreadyDeletedCountsAsDone) {
   Reconciler r(kernel);
   r.sync(web(5), kNow);
   kernel.fail_next("delete_destination", ENOENT);
-  SyncReport report = r.sync({{tcp("10.0.0.1", 80), {}}}, kNow);
+  SyncReport report = r.sync({wanted(tcp("10.0.0.1", 80), {})}, kNow);
   EXPECT_TRUE(report.errors.empty());
   EXPECT_EQ(report.applied.size(), 1u);
 }
@@ -93,7 +104,7 @@ TEST(ReconcilerApply, ServiceAddedMeanwhileCountsAsDone) {
   FakeIpvsClient kernel;
   Reconciler r(kernel);
   kernel.fail_next("add_service", EEXIST);
-  SyncReport report = r.sync({{tcp("10.0.0.1", 80), {}}}, kNow);
+  SyncReport report = r.sync({wanted(tcp("10.0.0.1", 80), {})}, kNow);
   EXPECT_TRUE(report.errors.empty());
 }
 

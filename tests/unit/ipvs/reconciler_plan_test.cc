@@ -30,11 +30,22 @@ std::vector<std::string> described(const Plan& plan) {
   return out;
 }
 
+DesiredService wanted(Service s, std::vector<Destination> dests = {},
+                      core::Duration drain = core::Duration::zero(),
+                      std::vector<Destination> undecided = {}) {
+  DesiredService d;
+  d.service = std::move(s);
+  d.destinations = std::move(dests);
+  d.remove_drain_time = drain;
+  d.undecided = std::move(undecided);
+  return d;
+}
+
 const core::TimePoint kNow = core::TimePoint(std::chrono::hours(100));
 
 TEST(ReconcilerPlan, AddsServiceBeforeItsDestinations) {
-  Plan p = plan_changes({{tcp("10.0.0.1", 80), {dest("10.0.0.2", 5), dest("10.0.0.3", 7)}}}, {},
-                        {}, {}, kNow);
+  Plan p = plan_changes({wanted(tcp("10.0.0.1", 80), {dest("10.0.0.2", 5), dest("10.0.0.3", 7)})},
+                        {}, {}, {}, kNow);
   EXPECT_EQ(described(p), (std::vector<std::string>{
                               "add service TCP 10.0.0.1:80 (scheduler wlc, new)",
                               "add destination 10.0.0.2:80 to TCP 10.0.0.1:80 (weight 5, new)",
@@ -42,13 +53,13 @@ TEST(ReconcilerPlan, AddsServiceBeforeItsDestinations) {
 }
 
 TEST(ReconcilerPlan, MatchingKernelTableNeedsNoOperation) {
-  std::vector<DesiredService> want = {{tcp("10.0.0.1", 80), {dest("10.0.0.2", 5)}}};
+  std::vector<DesiredService> want = {wanted(tcp("10.0.0.1", 80), {dest("10.0.0.2", 5)})};
   std::vector<ObservedService> have = {{tcp("10.0.0.1", 80), {dest("10.0.0.2", 5)}}};
   EXPECT_TRUE(plan_changes(want, have, {}, {}, kNow).ops.empty());
 }
 
 TEST(ReconcilerPlan, WeightChangeIsAnEditNotDeleteAndAdd) {
-  Plan p = plan_changes({{tcp("10.0.0.1", 80), {dest("10.0.0.2", 0)}}},
+  Plan p = plan_changes({wanted(tcp("10.0.0.1", 80), {dest("10.0.0.2", 0)})},
                         {{tcp("10.0.0.1", 80), {dest("10.0.0.2", 5)}}}, {}, {}, kNow);
   ASSERT_EQ(p.ops.size(), 1u);
   EXPECT_EQ(p.ops[0].kind, OpKind::kEditDestination);
@@ -57,15 +68,15 @@ TEST(ReconcilerPlan, WeightChangeIsAnEditNotDeleteAndAdd) {
 }
 
 TEST(ReconcilerPlan, SchedulerChangeIsAServiceEdit) {
-  Plan p = plan_changes({{tcp("10.0.0.1", 80, "rr"), {}}}, {{tcp("10.0.0.1", 80, "wlc"), {}}}, {},
-                        {}, kNow);
+  Plan p = plan_changes({wanted(tcp("10.0.0.1", 80, "rr"), {})}, {{tcp("10.0.0.1", 80, "wlc"), {}}},
+                        {}, {}, kNow);
   ASSERT_EQ(p.ops.size(), 1u);
   EXPECT_EQ(p.ops[0].kind, OpKind::kEditService);
   EXPECT_EQ(p.ops[0].service.scheduler, "rr");
 }
 
 TEST(ReconcilerPlan, AddsNewDestinationsBeforeDeletingOldOnes) {
-  Plan p = plan_changes({{tcp("10.0.0.1", 80), {dest("10.0.0.3")}}},
+  Plan p = plan_changes({wanted(tcp("10.0.0.1", 80), {dest("10.0.0.3")})},
                         {{tcp("10.0.0.1", 80), {dest("10.0.0.2")}}}, {}, {}, kNow);
   ASSERT_EQ(p.ops.size(), 2u);
   EXPECT_EQ(p.ops[0].kind, OpKind::kAddDestination);
@@ -76,14 +87,14 @@ TEST(ReconcilerPlan, AddsNewDestinationsBeforeDeletingOldOnes) {
 TEST(ReconcilerPlan, NeverTouchesServicesItDoesNotOwn) {
   std::vector<ObservedService> have = {{tcp("10.9.9.9", 80), {dest("10.9.9.10")}},
                                        {tcp("10.0.0.1", 80), {}}};
-  Plan p = plan_changes({{tcp("10.0.0.1", 80), {}}}, have, {}, {}, kNow);
+  Plan p = plan_changes({wanted(tcp("10.0.0.1", 80), {})}, have, {}, {}, kNow);
   EXPECT_TRUE(p.ops.empty());
 }
 
 TEST(ReconcilerPlan, DeletesReleasedServicesLast) {
   std::vector<ObservedService> have = {{tcp("10.0.0.9", 80), {dest("10.0.0.2")}}};
-  Plan p = plan_changes({{tcp("10.0.0.1", 80), {dest("10.0.0.2")}}}, have, {tcp("10.0.0.9", 80)},
-                        {}, kNow);
+  Plan p = plan_changes({wanted(tcp("10.0.0.1", 80), {dest("10.0.0.2")})}, have,
+                        {tcp("10.0.0.9", 80)}, {}, kNow);
   ASSERT_EQ(p.ops.size(), 3u);
   EXPECT_EQ(p.ops[2].kind, OpKind::kDeleteService);
   EXPECT_EQ(p.ops[2].service.name(), "TCP 10.0.0.9:80");
@@ -94,7 +105,7 @@ TEST(ReconcilerPlan, ReleasedServiceAlreadyGoneNeedsNothing) {
 }
 
 TEST(ReconcilerPlan, RemovedServerDrainsAtWeightZeroFirst) {
-  DesiredService want{tcp("10.0.0.1", 80), {}, seconds(10)};
+  DesiredService want = wanted(tcp("10.0.0.1", 80), {}, seconds(10));
   Plan p = plan_changes({want}, {{tcp("10.0.0.1", 80), {dest("10.0.0.2", 5)}}}, {}, {}, kNow);
   ASSERT_EQ(p.ops.size(), 1u);
   EXPECT_EQ(p.ops[0].kind, OpKind::kEditDestination);
@@ -105,7 +116,7 @@ TEST(ReconcilerPlan, RemovedServerDrainsAtWeightZeroFirst) {
 }
 
 TEST(ReconcilerPlan, DrainingServerStaysUntilItsDeadline) {
-  DesiredService want{tcp("10.0.0.1", 80), {}, seconds(10)};
+  DesiredService want = wanted(tcp("10.0.0.1", 80), {}, seconds(10));
   std::vector<ObservedService> have = {{tcp("10.0.0.1", 80), {dest("10.0.0.2", 0)}}};
   DrainDeadlines draining = {{drain_key(want.service, dest("10.0.0.2")), kNow + seconds(4)}};
   Plan early = plan_changes({want}, have, {}, draining, kNow);
@@ -119,7 +130,7 @@ TEST(ReconcilerPlan, DrainingServerStaysUntilItsDeadline) {
 }
 
 TEST(ReconcilerPlan, ServerBackDuringDrainGetsItsWeightBack) {
-  DesiredService want{tcp("10.0.0.1", 80), {dest("10.0.0.2", 5)}, seconds(10)};
+  DesiredService want = wanted(tcp("10.0.0.1", 80), {dest("10.0.0.2", 5)}, seconds(10));
   std::vector<ObservedService> have = {{tcp("10.0.0.1", 80), {dest("10.0.0.2", 0)}}};
   DrainDeadlines draining = {{drain_key(want.service, dest("10.0.0.2")), kNow + seconds(4)}};
   Plan p = plan_changes({want}, have, {}, draining, kNow);
@@ -127,6 +138,13 @@ TEST(ReconcilerPlan, ServerBackDuringDrainGetsItsWeightBack) {
   EXPECT_EQ(p.ops[0].kind, OpKind::kEditDestination);
   EXPECT_EQ(p.ops[0].destination.weight, 5);
   EXPECT_TRUE(p.draining.empty());
+}
+
+TEST(ReconcilerPlan, UndecidedServersAreNeitherAddedNorRemoved) {
+  DesiredService want =
+      wanted(tcp("10.0.0.1", 80), {}, seconds(0), {dest("10.0.0.2", 5), dest("10.0.0.3")});
+  std::vector<ObservedService> have = {{tcp("10.0.0.1", 80), {dest("10.0.0.2", 9)}}};
+  EXPECT_TRUE(plan_changes({want}, have, {}, {}, kNow).ops.empty());
 }
 
 }  // namespace
