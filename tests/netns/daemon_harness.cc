@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -134,9 +135,14 @@ DaemonHarness::~DaemonHarness() {
 
 void DaemonHarness::start() {
   std::string log_path = dir_ + "/daemon.log";
+  exited_ = false;
   pid_ = ::fork();
   if (pid_ == 0) {
-    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (!netns_.empty()) {
+      int ns = ::open(("/var/run/netns/" + netns_).c_str(), O_RDONLY | O_CLOEXEC);
+      if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) _exit(126);
+    }
+    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 2);
     ::dup2(fd, 1);
     ::setenv("NOTIFY_SOCKET", (dir_ + "/notify.sock").c_str(), 1);
@@ -148,6 +154,15 @@ void DaemonHarness::start() {
             "--log-level", "debug", nullptr);
     _exit(127);
   }
+}
+
+void DaemonHarness::kill_all() {
+  if (pid_ <= 0 || exited_) return;
+  std::vector<pid_t> children = children_of(pid_);
+  ::kill(pid_, SIGKILL);
+  for (pid_t child : children) ::kill(child, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  exited_ = true;
 }
 
 std::optional<std::string> DaemonHarness::next_notify(std::chrono::milliseconds timeout) {

@@ -50,7 +50,13 @@ class DaemonHarness {
 
   // Extra environment for the daemon (e.g. "WATCHDOG_USEC=400000").
   void add_env(const std::string& kv) { env_.push_back(kv); }
+  // Starts the daemon inside the named network namespace (/var/run/netns/NAME), as
+  // `ip netns exec` would. Must be called before start().
+  void set_netns(const std::string& ns) { netns_ = ns; }
+  // Can be called again after the daemon exited (or was killed and waited for).
   void start();
+  // SIGKILLs the supervisor and its workers at once (a crashed director) and reaps it.
+  void kill_all();
   pid_t pid() const { return pid_; }
 
   // Next notify datagram (e.g. "READY=1\nSTATUS=...") within timeout, if any.
@@ -83,6 +89,7 @@ class DaemonHarness {
  private:
   std::string dir_;
   std::vector<std::string> env_;
+  std::string netns_;
   int notify_fd_ = -1;
   pid_t pid_ = -1;
   bool exited_ = false;
