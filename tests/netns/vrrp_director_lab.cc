@@ -95,8 +95,10 @@ int DirectorLab::transitions(int i, const std::string& instance) {
   int n = 0;
   const std::string needle = "vrrp instance " + instance + ": ";
   const std::string log = daemons_.at(i)->log();
-  for (size_t pos = log.find(needle); pos != std::string::npos; pos = log.find(needle, pos + 1))
-    ++n;
+  for (size_t pos = log.find(needle); pos != std::string::npos; pos = log.find(needle, pos + 1)) {
+    const size_t eol = log.find('\n', pos);
+    if (log.substr(pos, eol - pos).find("vrrp-transition") != std::string::npos) ++n;
+  }
   return n;
 }
 

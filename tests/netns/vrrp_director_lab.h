@@ -51,7 +51,7 @@ class DirectorLab : public ::testing::Test {
                                                                  start)
         .count();
   }
-  // Number of "vrrp instance NAME:" transition lines in director i's log.
+  // Number of "vrrp instance NAME: OLD -> NEW (reason)" transition lines in director i's log.
   int transitions(int i, const std::string& instance);
 
   NetnsLab lab_;

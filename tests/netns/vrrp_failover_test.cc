@@ -122,12 +122,12 @@ TEST_F(VrrpFailover, KilledVrrpWorkerIsRestartedWithoutFailover) {
   bool peer_took_vip = false;
   const bool restarted = eventually([&] {
     peer_took_vip = peer_took_vip || has_address(2, "192.0.2.100/24");
-    const pid_t now = a_->worker_pid("vrrp");
-    return now > 0 && now != worker && a_->log().find("(resume)") != std::string::npos;
+    return a_->log().find("vrrp instance web: INIT -> MASTER (resume)") != std::string::npos;
   });
   const auto resumed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - killed);
   ASSERT_TRUE(restarted) << a_->log();
+  EXPECT_NE(a_->worker_pid("vrrp"), worker);
   // Watch the peer for longer than its Master_Down_Interval after the restart.
   const long took = time_until([&] { return has_address(2, "192.0.2.100/24"); },
                                std::chrono::milliseconds(800));
