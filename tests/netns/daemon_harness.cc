@@ -141,6 +141,10 @@ void DaemonHarness::start() {
     if (!netns_.empty()) {
       int ns = ::open(("/var/run/netns/" + netns_).c_str(), O_RDONLY | O_CLOEXEC);
       if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) _exit(126);
+    } else if (private_network_ && ::geteuid() == 0) {
+      // A network namespace of its own, so a VRRP instance on `lo` never adds its VIP to the
+      // host's loopback. Without root the daemon cannot add addresses anyway.
+      if (::unshare(CLONE_NEWNET) != 0) _exit(126);
     }
     int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 2);
@@ -158,9 +162,11 @@ void DaemonHarness::start() {
 
 void DaemonHarness::kill_all() {
   if (pid_ <= 0 || exited_) return;
-  std::vector<pid_t> children = children_of(pid_);
+  // Freeze the supervisor so it restarts nothing, then kill the workers before it: a worker
+  // outliving its supervisor would get SIGTERM (PR_SET_PDEATHSIG) and stop gracefully.
+  ::kill(pid_, SIGSTOP);
+  for (pid_t child : children_of(pid_)) ::kill(child, SIGKILL);
   ::kill(pid_, SIGKILL);
-  for (pid_t child : children) ::kill(child, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
   exited_ = true;
 }
