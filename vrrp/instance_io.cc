@@ -88,6 +88,7 @@ void VrrpInstance::count_drop(DropReason reason, const IpAddress& from) {
 
 void VrrpInstance::on_link(const LinkState& link) {
   if (link.name != config_.interface && link.ifindex != ifindex_) return;
+  const bool was_up = link_up_;
   if (!socket_ || link.ifindex != ifindex_) {
     // The interface (re)appeared: bind to it.
     if (!link.present || !link.up || !link.running) return;
@@ -96,7 +97,7 @@ void VrrpInstance::on_link(const LinkState& link) {
     if (!bind()) return;
   }
   const bool up = link.present && link.up && link.running;
-  if (up == link_up_) return;
+  if (up == was_up) return;
   link_up_ = up;
   if (up) {
     refresh_source();

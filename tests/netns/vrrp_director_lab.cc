@@ -61,8 +61,8 @@ void DirectorLab::add_directors(int n) {
   }
   lab_.add_bridge(hub_, "br0", members);
   for (int i = 0; i < n; ++i) {
-    lab_.exec_ok(ns_[i], {"ip", "addr", "add", "192.0.2." + std::to_string(i + 1) + "/24", "dev",
-                          "eth0"});
+    lab_.exec_ok(ns_[i],
+                 {"ip", "addr", "add", "192.0.2." + std::to_string(i + 1) + "/24", "dev", "eth0"});
     NetnsGuard guard(ns_[i]);
     auto probe = vrrp::NetlinkAddressManager::create();
     ASSERT_TRUE(probe) << probe.error().message();
@@ -86,9 +86,8 @@ DaemonHarness& DirectorLab::daemon(int i, const std::string& yaml) {
 bool DirectorLab::has_address(int i, const std::string& prefix) {
   auto list = probes_[i - 1]->addresses("eth0");
   if (!list) return false;
-  return std::ranges::any_of(*list, [&](const config::IpPrefix& p) {
-    return p.to_string() == prefix;
-  });
+  return std::ranges::any_of(*list,
+                             [&](const config::IpPrefix& p) { return p.to_string() == prefix; });
 }
 
 int DirectorLab::transitions(int i, const std::string& instance) {

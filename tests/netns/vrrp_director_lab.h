@@ -76,7 +76,6 @@ class DirectorLab : public ::testing::Test {
 // hadirectord configuration for one director: instance "web" (IPv4 multicast, VRID 51), and
 // optionally "web6" (IPv6, VRID 52) and "uni" (IPv4 unicast to `peer`, VRID 53).
 std::string director_yaml(int priority, bool ipv6, const std::string& unicast_source = "",
-                          const std::string& unicast_peer = "",
-                          const std::string& extra_vips = "");
+                          const std::string& unicast_peer = "", const std::string& extra_vips = "");
 
 }  // namespace hadirector::testing

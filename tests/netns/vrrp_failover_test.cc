@@ -55,9 +55,10 @@ TEST_F(VrrpFailover, KilledMastersVipsMoveWithinMasterDownInterval) {
   const long v4 = time_until([&] { return has_address(2, "192.0.2.100/24"); });
   const long v6 = time_until([&] { return has_address(2, "2001:db8::100/64"); });
   const long uni = time_until([&] { return has_address(2, "192.0.2.200/24"); });
-  std::printf("[ FIGURE ] SIGKILL failover at 100 ms adverts: %ld ms (IPv4), IPv6 and unicast "
-              "+%ld/+%ld ms later; protocol bound %ld ms\n",
-              v4, v6, uni, kMasterDownMs);
+  std::printf(
+      "[ FIGURE ] SIGKILL failover at 100 ms adverts: %ld ms (IPv4), IPv6 and unicast "
+      "+%ld/+%ld ms later; protocol bound %ld ms\n",
+      v4, v6, uni, kMasterDownMs);
   ASSERT_GE(v4, 0) << b_->log();
   EXPECT_LE(v4, kMasterDownMs + kSlackMs);
   EXPECT_GE(v6, 0);
@@ -77,9 +78,8 @@ TEST_F(VrrpFailover, StoppedMasterHandsOverWithinSkewTime) {
   EXPECT_FALSE(has_address(1, "192.0.2.100/24"));
   // Preemption back when the master returns.
   a_->start();
-  const long back = time_until([&] {
-    return has_address(1, "192.0.2.100/24") && !has_address(2, "192.0.2.100/24");
-  });
+  const long back = time_until(
+      [&] { return has_address(1, "192.0.2.100/24") && !has_address(2, "192.0.2.100/24"); });
   std::printf("[ FIGURE ] preemption back after restart: %ld ms\n", back);
   EXPECT_GE(back, 0) << a_->log();
 }
@@ -129,11 +129,12 @@ TEST_F(VrrpFailover, KilledVrrpWorkerIsRestartedWithoutFailover) {
   ASSERT_TRUE(restarted) << a_->log();
   EXPECT_NE(a_->worker_pid("vrrp"), worker);
   // Watch the peer for longer than its Master_Down_Interval after the restart.
-  const long took = time_until([&] { return has_address(2, "192.0.2.100/24"); },
-                               std::chrono::milliseconds(800));
-  std::printf("[ FIGURE ] VRRP worker killed: resumed as MASTER after %lld ms; peer took the VIP: "
-              "%s\n",
-              static_cast<long long>(resumed.count()), peer_took_vip || took >= 0 ? "yes" : "no");
+  const long took =
+      time_until([&] { return has_address(2, "192.0.2.100/24"); }, std::chrono::milliseconds(800));
+  std::printf(
+      "[ FIGURE ] VRRP worker killed: resumed as MASTER after %lld ms; peer took the VIP: "
+      "%s\n",
+      static_cast<long long>(resumed.count()), peer_took_vip || took >= 0 ? "yes" : "no");
   EXPECT_FALSE(peer_took_vip);
   EXPECT_LT(took, 0) << b_->log();
   EXPECT_EQ(transitions(2, "web"), before_b) << b_->log();

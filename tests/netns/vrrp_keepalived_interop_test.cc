@@ -23,14 +23,15 @@ std::string keepalived_conf(const Variant& v) {
                                                   : std::to_string(v.advert_ms / 1000);
   return "global_defs {\n  router_id ka\n  vrrp_version " + std::to_string(v.version) +
          "\n}\nvrrp_instance web {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n"
-         "  priority 100\n  advert_int " + interval +
-         "\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n";
+         "  priority 100\n  advert_int " +
+         interval + "\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n";
 }
 
 std::string hadirector_conf(const Variant& v) {
   return "version: 1\nvrrp:\n  instances:\n    - {name: web, interface: eth0, vrid: 51, "
-         "priority: 200, version: " + std::to_string(v.version) + ", advert_interval: " +
-         std::to_string(v.advert_ms) + "ms, virtual_addresses: [192.0.2.100/24]}\n";
+         "priority: 200, version: " +
+         std::to_string(v.version) + ", advert_interval: " + std::to_string(v.advert_ms) +
+         "ms, virtual_addresses: [192.0.2.100/24]}\n";
 }
 
 class KeepalivedInterop : public DirectorLab, public ::testing::WithParamInterface<Variant> {
@@ -78,9 +79,10 @@ TEST_P(KeepalivedInterop, ElectsOneMasterAndFailsOverBothWays) {
 
   ours.kill_all();
   const long to_ka = time_until([&] { return has_address(2, "192.0.2.100/24"); }, bound() * 3);
-  std::printf("[ FIGURE ] v%d %d ms: hadirectord killed -> keepalived holds the VIP after %ld ms "
-              "(bound %lld ms)\n",
-              v.version, v.advert_ms, to_ka, static_cast<long long>(bound().count()));
+  std::printf(
+      "[ FIGURE ] v%d %d ms: hadirectord killed -> keepalived holds the VIP after %ld ms "
+      "(bound %lld ms)\n",
+      v.version, v.advert_ms, to_ka, static_cast<long long>(bound().count()));
   ASSERT_GE(to_ka, 0) << keepalived_log();
   EXPECT_LE(to_ka, bound().count());
 
@@ -90,17 +92,19 @@ TEST_P(KeepalivedInterop, ElectsOneMasterAndFailsOverBothWays) {
   const long back = time_until(
       [&] { return has_address(1, "192.0.2.100/24") && !has_address(2, "192.0.2.100/24"); },
       bound() * 3);
-  std::printf("[ FIGURE ] v%d %d ms: hadirectord back -> keepalived released the VIP after %ld "
-              "ms\n",
-              v.version, v.advert_ms, back);
+  std::printf(
+      "[ FIGURE ] v%d %d ms: hadirectord back -> keepalived released the VIP after %ld "
+      "ms\n",
+      v.version, v.advert_ms, back);
   ASSERT_GE(back, 0) << ours.log() << keepalived_log();
 
   // Graceful stop hands over to keepalived within Skew_Time.
   ours.signal(SIGTERM);
   const long handoff = time_until([&] { return has_address(2, "192.0.2.100/24"); }, bound() * 3);
-  std::printf("[ FIGURE ] v%d %d ms: hadirectord SIGTERM -> keepalived holds the VIP after %ld "
-              "ms\n",
-              v.version, v.advert_ms, handoff);
+  std::printf(
+      "[ FIGURE ] v%d %d ms: hadirectord SIGTERM -> keepalived holds the VIP after %ld "
+      "ms\n",
+      v.version, v.advert_ms, handoff);
   EXPECT_GE(handoff, 0) << keepalived_log();
   EXPECT_TRUE(ours.wait_exit(std::chrono::seconds(5)));
   EXPECT_FALSE(has_address(1, "192.0.2.100/24"));
