@@ -1,7 +1,7 @@
 // The checker worker in the real daemon: live TCP and HTTP checks against servers this test
 // runs on 127.0.0.1, status and event stream, operator drains surviving reload and a killed
 // worker, and life without IPVS (this host's kernel has none). Needs root only for the VRRP
-// worker's instance on lo; the checks themselves touch nothing but loopback.
+// worker's instance on an absent interface; the checks touch nothing but loopback.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -120,7 +120,9 @@ class CheckerWorkerTest : public ::testing::Test {
            "vrrp:\n"
            "  instances:\n"
            "    - name: web\n"
-           "      interface: lo\n"
+           // An interface that does not exist: the instance sits in FAULT and never touches
+           // the host's network, while the checks below must reach the host's loopback.
+           "      interface: hdt-absent0\n"
            "      vrid: 177\n"
            "      priority: 150\n"
            "      advert_interval: 100ms\n"
@@ -147,6 +149,7 @@ class CheckerWorkerTest : public ::testing::Test {
   }
   void start() {
     daemon_.write_config(config());
+    daemon_.set_private_network(false);
     daemon_.start();
     ASSERT_TRUE(daemon_.wait_notify("READY=1")) << daemon_.log();
   }

@@ -32,13 +32,15 @@ bool process_exists(pid_t pid);
 std::vector<pid_t> children_of(pid_t parent);
 
 // Polls `pred` every few milliseconds until it is true or `timeout` passes.
+// `poll` is the pause between tries.
 template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                std::chrono::milliseconds poll = std::chrono::milliseconds(5)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (pred()) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
-    struct timespec ts = {0, 5'000'000};
+    struct timespec ts = {0, static_cast<long>(poll.count()) * 1'000'000};
     nanosleep(&ts, nullptr);
   }
 }
@@ -53,6 +55,9 @@ class DaemonHarness {
   // Starts the daemon inside the named network namespace (/var/run/netns/NAME), as
   // `ip netns exec` would. Must be called before start().
   void set_netns(const std::string& ns) { netns_ = ns; }
+  // Without set_netns the daemon runs (as root) in a fresh, empty network namespace of its own;
+  // tests whose checks must reach servers on the host's loopback turn that off.
+  void set_private_network(bool on) { private_network_ = on; }
   // Can be called again after the daemon exited (or was killed and waited for).
   void start();
   // SIGKILLs the supervisor and its workers at once (a crashed director) and reaps it.
@@ -90,6 +95,7 @@ class DaemonHarness {
   std::string dir_;
   std::vector<std::string> env_;
   std::string netns_;
+  bool private_network_ = true;
   int notify_fd_ = -1;
   pid_t pid_ = -1;
   bool exited_ = false;
