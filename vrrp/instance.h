@@ -134,6 +134,7 @@ class VrrpInstance {
   void send_advert(uint8_t priority);
   void add_vips(const std::vector<config::IpPrefix>& vips);
   void remove_vips(const std::vector<config::IpPrefix>& vips);
+  void change_vips(bool add, const std::vector<config::IpPrefix>& vips);
   void announce(const std::vector<config::IpPrefix>& vips);
   bool vips_present();
 

@@ -148,19 +148,17 @@ void VrrpInstance::send_advert(uint8_t priority) {
   }
 }
 
-void VrrpInstance::add_vips(const std::vector<config::IpPrefix>& vips) {
-  for (const auto& vip : vips) {
-    if (auto s = deps_.addresses.add_address(config_.interface, vip); !s) {
-      ++counters_.vip_errors;
-      core::log_error("vrrp instance " + config_.name + ": " + s.error().message(),
-                      {{"HADIRECTOR_INSTANCE", config_.name}});
-    }
-  }
-}
+void VrrpInstance::add_vips(const std::vector<config::IpPrefix>& vips) { change_vips(true, vips); }
 
 void VrrpInstance::remove_vips(const std::vector<config::IpPrefix>& vips) {
+  change_vips(false, vips);
+}
+
+void VrrpInstance::change_vips(bool add, const std::vector<config::IpPrefix>& vips) {
   for (const auto& vip : vips) {
-    if (auto s = deps_.addresses.remove_address(config_.interface, vip); !s) {
+    core::Status s = add ? deps_.addresses.add_address(config_.interface, vip)
+                         : deps_.addresses.remove_address(config_.interface, vip);
+    if (!s) {
       ++counters_.vip_errors;
       core::log_error("vrrp instance " + config_.name + ": " + s.error().message(),
                       {{"HADIRECTOR_INSTANCE", config_.name}});

@@ -46,7 +46,7 @@ class DirectorLab : public ::testing::Test {
   template <typename Pred>
   long time_until(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     const auto start = std::chrono::steady_clock::now();
-    if (!eventually_fine(pred, timeout)) return -1;
+    if (!eventually(pred, timeout, std::chrono::milliseconds(1))) return -1;
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  start)
         .count();
@@ -59,18 +59,6 @@ class DirectorLab : public ::testing::Test {
   std::vector<std::string> ns_;  // ns_[i-1] is director i
   std::vector<std::unique_ptr<vrrp::NetlinkAddressManager>> probes_;
   std::map<int, std::unique_ptr<DaemonHarness>> daemons_;  // by director
-
- private:
-  template <typename Pred>
-  static bool eventually_fine(Pred pred, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (pred()) return true;
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      struct timespec ts = {0, 1'000'000};
-      nanosleep(&ts, nullptr);
-    }
-  }
 };
 
 // hadirectord configuration for one director: instance "web" (IPv4 multicast, VRID 51), and

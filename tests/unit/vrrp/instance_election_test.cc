@@ -87,9 +87,7 @@ TEST_F(InstanceElection, StartingHigherPriorityRouterStaysBackupWhenPreemptOff) 
 TEST_F(InstanceElection, GracefulStopHandsOverAfterSkewTime) {
   Router& a = add("192.0.2.1/24", instance_config("web", 200));
   Router& b = add("192.0.2.2/24", instance_config("web", 100));
-  a.instance->start();
-  b.instance->start();
-  clock_.advance(milliseconds(1000));
+  start_all();
   ASSERT_EQ(a.state(), State::kMaster);
   const core::TimePoint stopped = clock_.now();
   a.instance->stop();
@@ -123,11 +121,9 @@ TEST_F(InstanceElection, HealedSplitBrainSettlesWithinOneAdvertInterval) {
 }
 
 TEST_F(InstanceElection, EqualPrioritiesElectTheHigherAddress) {
-  Router& a = add("192.0.2.1/24", instance_config("web", 100));
+  add("192.0.2.1/24", instance_config("web", 100));
   Router& b = add("192.0.2.2/24", instance_config("web", 100));
-  a.instance->start();
-  b.instance->start();
-  clock_.advance(milliseconds(2000));
+  start_all(milliseconds(2000));
   EXPECT_EQ(masters(), 1);
   EXPECT_EQ(b.state(), State::kMaster);
 }

@@ -88,6 +88,11 @@ class InstanceLab : public ::testing::Test {
     routers_.push_back(std::make_unique<Router>(clock_, lan_, host, std::move(cfg)));
     return *routers_.back();
   }
+  // Starts every router and lets them elect for `settle`.
+  void start_all(core::Duration settle = std::chrono::milliseconds(1000)) {
+    for (auto& r : routers_) r->instance->start();
+    clock_.advance(settle);
+  }
   int masters() const {
     int n = 0;
     for (const auto& r : routers_) n += r->state() == vrrp::State::kMaster;
