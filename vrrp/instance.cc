@@ -194,9 +194,19 @@ void VrrpInstance::fresh_machine() {
   if (tracking_fault_ || group_fault_) feed(FaultSet{});
 }
 
+// An event raised while the actions of another are executing (a sync group reacting to our
+// transition, say) waits until those actions are done, so the machine's outputs never interleave.
 void VrrpInstance::feed(const Event& event) {
-  Output out = machine_->handle(event);
-  for (const Action& action : out.actions) execute(action);
+  pending_.push_back(event);
+  if (feeding_) return;
+  feeding_ = true;
+  while (!pending_.empty()) {
+    const Event next = pending_.front();
+    pending_.pop_front();
+    Output out = machine_->handle(next);
+    for (const Action& action : out.actions) execute(action);
+  }
+  feeding_ = false;
 }
 
 void VrrpInstance::execute(const Action& action) {

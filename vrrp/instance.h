@@ -9,6 +9,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -154,6 +155,8 @@ class VrrpInstance {
   int tracking_weight_ = 0;
   bool started_ = false;
   bool hide_transitions_ = false;
+  bool feeding_ = false;
+  std::deque<Event> pending_;
   core::Handle socket_sub_, link_sub_, address_sub_, resync_sub_;
   core::Handle advert_timer_, master_down_timer_, preempt_timer_;
   GratuitousBurst burst_;

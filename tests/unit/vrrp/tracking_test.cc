@@ -178,5 +178,30 @@ TEST_F(SyncGroups, AFaultInOneMemberFaultsTheGroupUntilItClears) {
   EXPECT_EQ(vrrp::groups_of(groups, "db"), std::vector<std::string>{"front"});
 }
 
+TEST_F(SyncGroups, MemberBecomingMasterWhileAnotherHasAFaultEndsInFaultWithoutVips) {
+  auto other = instance_config("db", 200, "192.0.2.150/24");
+  other.vrid = 52;
+  Router& s = add("192.0.2.1/24", other);
+  Router& r = add("192.0.2.1/24", instance_config("web", 200));
+  std::vector<config::SyncGroup> groups = {{"front", {"web", "db"}}};
+  auto find = [&](const std::string& n) -> vrrp::VrrpInstance* {
+    return n == "web" ? r.instance.get() : n == "db" ? s.instance.get() : nullptr;
+  };
+  // The group rule runs from inside db's transition callback, as the module does.
+  s.instance = std::make_unique<vrrp::VrrpInstance>(
+      other, vrrp::InstanceDeps{clock_, s.registry_, s.addresses, s.links, s.garp},
+      [&](const vrrp::TransitionRecord& rec) {
+        s.transitions.push_back(rec);
+        vrrp::apply_sync_groups(groups, find);
+      });
+  r.instance->start();
+  s.instance->start();
+  clock_.advance(milliseconds(300));  // both BACKUP, master-down timers running
+  r.instance->set_tracking(0, true);  // web faults without telling the group yet
+  clock_.advance(milliseconds(1000));
+  EXPECT_EQ(s.state(), vrrp::State::kFault);
+  EXPECT_FALSE(s.has("192.0.2.150/24"));
+}
+
 }  // namespace
 }  // namespace hadirector::testing
