@@ -108,6 +108,11 @@ core::Status VrrpModule::reconfigure(const config::Config&, const config::Config
 }
 
 void VrrpModule::add_instance(const config::VrrpInstance& cfg) {
+  if (cfg.vmac)
+    core::log_warning("vrrp instance " + cfg.name +
+                          ": vmac is not wired into the instance yet; running on " + cfg.interface +
+                          " with its own MAC",
+                      {{"HADIRECTOR_INSTANCE", cfg.name}});
   Entry entry;
   entry.notify = std::make_unique<vrrp::NotifyQueue>(io_.launcher);
   entry.instance = std::make_unique<vrrp::VrrpInstance>(

@@ -3,6 +3,7 @@
 // transition, a killed VRRP worker, IPv6 and unicast instances. Advert interval 100 ms, so
 // Master_Down_Interval = 300 ms + Skew_Time (61 ms at priority 100). Measured figures are
 // printed. Root only.
+#include <sched.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -139,6 +140,23 @@ TEST_F(VrrpFailover, KilledVrrpWorkerIsRestartedWithoutFailover) {
   EXPECT_LT(took, 0) << b_->log();
   EXPECT_EQ(transitions(2, "web"), before_b) << b_->log();
   EXPECT_TRUE(has_address(1, "192.0.2.100/24"));
+}
+
+TEST_F(DirectorLab, RealtimeRunsTheVrrpWorkerRoundRobinWithMemoryLocked) {
+  add_directors(1);
+  DaemonHarness& d = daemon(1,
+                            "version: 1\nvrrp:\n  realtime: true\n  instances:\n"
+                            "    - {name: web, interface: eth0, vrid: 51, priority: 255, "
+                            "virtual_addresses: [192.0.2.100/24]}\n");
+  d.start();
+  ASSERT_TRUE(eventually([&] { return has_address(1, "192.0.2.100/24"); })) << d.log();
+  const pid_t worker = d.worker_pid("vrrp");
+  ASSERT_GT(worker, 0);
+  EXPECT_EQ(sched_getscheduler(worker), SCHED_RR);
+  EXPECT_NE(read_file("/proc/" + std::to_string(worker) + "/status").find("VmLck:"),
+            std::string::npos);
+  const std::string status = read_file("/proc/" + std::to_string(worker) + "/status");
+  EXPECT_EQ(status.find("VmLck:\t       0 kB"), std::string::npos) << status;
 }
 
 }  // namespace
