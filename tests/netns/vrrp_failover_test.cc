@@ -142,6 +142,28 @@ TEST_F(VrrpFailover, KilledVrrpWorkerIsRestartedWithoutFailover) {
   EXPECT_TRUE(has_address(1, "192.0.2.100/24"));
 }
 
+TEST_F(DirectorLab, ThreeDirectorsHandTheVipDownThePriorityOrder) {
+  add_directors(3);
+  DaemonHarness& a = daemon(1, director_yaml(200, false));
+  DaemonHarness& b = daemon(2, director_yaml(150, false));
+  DaemonHarness& c = daemon(3, director_yaml(100, false));
+  a.start();
+  b.start();
+  c.start();
+  ASSERT_TRUE(eventually([&] { return has_address(1, "192.0.2.100/24"); })) << a.log();
+  a.kill_all();
+  const long to_b = time_until([&] { return has_address(2, "192.0.2.100/24"); });
+  std::printf("[ FIGURE ] three directors, master killed: VIP on the 150 after %ld ms\n", to_b);
+  ASSERT_GE(to_b, 0) << b.log();
+  b.signal(SIGTERM);
+  const long to_c = time_until([&] { return has_address(3, "192.0.2.100/24"); });
+  std::printf("[ FIGURE ] three directors, next master stopped: VIP on the 100 after %ld ms\n",
+              to_c);
+  ASSERT_GE(to_c, 0) << c.log();
+  // The 100 never held it while the 150 was alive.
+  EXPECT_EQ(c.log().find("BACKUP -> MASTER (master_down_timer)"), std::string::npos) << c.log();
+}
+
 TEST_F(DirectorLab, RealtimeRunsTheVrrpWorkerRoundRobinWithMemoryLocked) {
   add_directors(1);
   DaemonHarness& d = daemon(1,
