@@ -88,16 +88,20 @@ void VrrpInstance::count_drop(DropReason reason, const IpAddress& from) {
 
 void VrrpInstance::on_link(const LinkState& link) {
   if (link.name != config_.interface && link.ifindex != ifindex_) return;
-  const bool was_up = link_up_;
   if (!socket_ || link.ifindex != ifindex_) {
-    // The interface (re)appeared: bind to it.
+    // The interface (re)appeared: bind to it, and start over with a machine that knows our
+    // address (the tie-break needs it).
     if (!link.present || !link.up || !link.running) return;
+    const State before = state();
     socket_sub_.cancel();
     socket_.reset();
-    if (!bind()) return;
+    if (!bind() || !started_) return;
+    rebuild(State::kBackup);
+    report(before, state(), reason_code(Reason::kInterfaceUp));
+    return;
   }
   const bool up = link.present && link.up && link.running;
-  if (up == was_up) return;
+  if (up == link_up_) return;
   link_up_ = up;
   if (up) {
     refresh_source();

@@ -185,6 +185,14 @@ TEST_F(InstanceBehaviour, MissingInterfaceIsAFaultUntilItAppears) {
   (void)a.addresses.add_address("eth1", prefix("192.0.2.1/24"));
   a.links.set_link({3, "eth1", true, true, true});
   EXPECT_EQ(a.state(), State::kBackup);
+  EXPECT_EQ(a.transitions.back().from, State::kFault);
+  EXPECT_EQ(a.transitions.back().reason, "interface_up");
+  // It knows its address now: it wins a tie against a lower address.
+  Router& b = add("192.0.2.0/24", instance_config("web", 200));
+  b.instance->start();
+  clock_.advance(milliseconds(2000));
+  EXPECT_EQ(masters(), 1);
+  EXPECT_EQ(a.state(), State::kMaster);
 }
 
 }  // namespace
