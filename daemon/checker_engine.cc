@@ -41,7 +41,10 @@ bool CheckerEngine::undecided(const RealServerRuntime& rs) {
 CheckerEngine::CheckerEngine(CheckerEngineDeps deps)
     : deps_(std::move(deps)),
       pool_(deps_.scheduler),
-      ipvs_(deps_.scheduler, deps_.open_ipvs, deps_.ipvs_timing) {}
+      sync_(deps_.sync_sysctl_dir, deps_.watch_fd),
+      ipvs_(deps_.scheduler, deps_.open_ipvs, deps_.ipvs_timing) {
+  ipvs_.set_on_available([this](ipvs::IpvsClient& client) { sync_.attach(client); });
+}
 
 CheckerEngine::~CheckerEngine() = default;
 
@@ -123,6 +126,7 @@ core::Status CheckerEngine::configure(const config::Config& config) {
   for (auto& vs : servers_) evaluate(*vs, "");
   batch_ = false;
   push_table();
+  sync_.configure(config.sync);
   if (!ipvs_started_) {
     ipvs_started_ = true;
     ipvs_.start();
@@ -143,6 +147,7 @@ core::Status CheckerEngine::reconfigure(const config::Config& config) {
   for (auto& vs : servers_) evaluate(*vs, "reload");
   batch_ = false;
   push_table();
+  sync_.configure(config.sync);
   relay_health();
   return {};
 }

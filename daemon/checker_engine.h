@@ -16,6 +16,7 @@
 #include "checkers/check_pool.h"
 #include "daemon/checker_drains.h"
 #include "daemon/checker_ipvs.h"
+#include "daemon/checker_sync.h"
 #include "daemon/config/config.h"
 #include "daemon/real_server_policy.h"
 
@@ -30,6 +31,8 @@ struct CheckerEngineDeps {
   std::function<void(nlohmann::json)> emit_event;
   std::function<void(const std::string& to, nlohmann::json)> relay;
   CheckerIpvs::Timing ipvs_timing{};
+  std::string sync_sysctl_dir = "/proc/sys/net/ipv4/vs";
+  CheckerSync::FdWatcher watch_fd{};  // for the sync monitor; empty: no monitor
 };
 
 class CheckerEngine {
@@ -48,6 +51,8 @@ class CheckerEngine {
   nlohmann::json command(const nlohmann::json& request);
   // Sends {"virtual_server_health": {NAME: bool, ...}} to the VRRP worker.
   void relay_health();
+  // {"INSTANCE": "MASTER"|...} from the VRRP worker: the connection-sync role follows it.
+  void on_vrrp_states(const nlohmann::json& states) { sync_.on_vrrp_states(states); }
 
  private:
   struct CheckRecord;
@@ -68,6 +73,7 @@ class CheckerEngine {
 
   CheckerEngineDeps deps_;
   checkers::CheckPool pool_;
+  CheckerSync sync_;
   CheckerIpvs ipvs_;
   DrainStore drains_;
   Runtimes servers_;

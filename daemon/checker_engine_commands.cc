@@ -44,7 +44,7 @@ nlohmann::json CheckerEngine::status() const {
   }
   return {{"virtual_servers", list},
           {"ipvs", ipvs_.available() ? "ok" : "unavailable"},
-          {"sync", {{"role", "none"}}}};
+          {"sync", sync_.status()}};
 }
 
 nlohmann::json CheckerEngine::command(const nlohmann::json& request) {

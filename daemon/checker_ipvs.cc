@@ -35,6 +35,7 @@ void CheckerIpvs::try_open(bool first) {
   reconciler_ = std::make_unique<ipvs::Reconciler>(*client_);
   if (!first) core::log_notice("IPVS available now", {{"HADIRECTOR_EVENT", "ipvs-available"}});
   sync("start");
+  if (on_available_) on_available_(*client_);
   drift_timer_ = scheduler_.schedule_after(timing_.drift_check, [this] { sync("drift"); });
 }
 

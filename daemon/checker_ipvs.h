@@ -36,6 +36,10 @@ class CheckerIpvs {
   // The table the daemon wants now; applied at once when it differs from the last one applied.
   void update(std::vector<ipvs::DesiredService> desired);
   bool available() const { return reconciler_ != nullptr; }
+  // Called once with the client when IPVS becomes available (connection sync shares it).
+  void set_on_available(std::function<void(ipvs::IpvsClient&)> fn) {
+    on_available_ = std::move(fn);
+  }
 
  private:
   void try_open(bool first);
@@ -53,6 +57,7 @@ class CheckerIpvs {
   core::Handle retry_timer_;
   core::Handle drift_timer_;
   core::Handle deadline_timer_;
+  std::function<void(ipvs::IpvsClient&)> on_available_;
 };
 
 }  // namespace hadirector::daemon

@@ -1,5 +1,7 @@
 #include "daemon/checker_module.h"
 
+#include <sys/epoll.h>
+
 #include "daemon/json_fields.h"
 #include "ipvs/libnl_ipvs_client.h"
 
@@ -22,6 +24,11 @@ CheckerModule::CheckerModule(WorkerContext ctx) : ctx_(ctx), check_context_{ctx_
       },
       ctx_.emit_event,
       ctx_.relay,
+      {},
+      "/proc/sys/net/ipv4/vs",
+      [this](int fd, std::function<void()> on_readable) {
+        return ctx_.loop.watch_fd(fd, EPOLLIN, [fn = std::move(on_readable)](uint32_t) { fn(); });
+      },
   };
   engine_ = std::make_unique<CheckerEngine>(std::move(deps));
 }
@@ -40,6 +47,8 @@ nlohmann::json CheckerModule::status() const { return engine_->status(); }
 
 void CheckerModule::on_relay(const std::string&, const nlohmann::json& payload) {
   if (json_string(payload, "peer_started") == "vrrp") engine_->relay_health();
+  if (payload.is_object() && payload.contains("vrrp_states"))
+    engine_->on_vrrp_states(payload["vrrp_states"]);
 }
 
 nlohmann::json CheckerModule::command(const nlohmann::json& request) {
