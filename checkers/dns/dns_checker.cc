@@ -127,7 +127,7 @@ class DnsChecker final : public Checker {
     const auto id = static_cast<uint16_t>(rng_());
     // The question was validated with the factory, so encoding cannot fail.
     std::string query = encode_query(id, params_.question).value_or("");
-    auto finish = [this, id, done = std::move(done)](ProbeResult result) {
+    auto finish = [this, done = std::move(done)](ProbeResult result) {
       udp_.reset();
       tcp_.reset();
       done(std::move(result));  // last: may destroy this

@@ -8,6 +8,8 @@ std::string ConfigError::to_string() const {
          message;
 }
 
+Node::~Node() = default;
+
 bool operator==(const Node& a, const Node& b) {
   return a.kind == b.kind && a.scalar == b.scalar && a.items == b.items && a.entries == b.entries;
 }

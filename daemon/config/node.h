@@ -31,6 +31,15 @@ struct Node {
   std::vector<std::pair<std::string, Node>> entries;  // kMap, in file order
   std::map<std::string, Mark> key_marks;              // kMap: where each key was written
 
+  // Declared here, defaulted in node.cc: with clang and libstdc++ 12, an implicit destructor
+  // is instantiated while std::pair<std::string, Node> is still incomplete and fails to build.
+  Node() = default;
+  Node(const Node&) = default;
+  Node(Node&&) noexcept = default;
+  Node& operator=(const Node&) = default;
+  Node& operator=(Node&&) noexcept = default;
+  ~Node();
+
   const Node* find(const std::string& key) const {
     for (const auto& [k, v] : entries)
       if (k == key) return &v;
