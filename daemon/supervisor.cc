@@ -69,6 +69,7 @@ core::Status Supervisor::start() {
       [this](const nlohmann::json& request, const Responder& r) { on_control_request(request, r); });
   if (auto listening = control_->listen(options_.runtime_dir + "/control.sock"); !listening)
     return listening;
+  if (auto metrics = apply_metrics_listen(); !metrics) return metrics;
 
   watchdog_period_ = SystemdNotifier::watchdog_period();
   if (watchdog_period_) {
@@ -222,6 +223,7 @@ void Supervisor::reload(std::optional<Responder> requester) {
   }
   notifier_.reloading();
   auto reject = [&](const std::vector<std::string>& errors, const std::string& summary) {
+    last_reload_ok_ = false;
     for (const auto& e : errors) core::log_error(e);
     core::log_error("reload rejected: " + summary + "; keeping the running configuration "
                     "(generation " + std::to_string(active_.generation) + ")");
@@ -239,6 +241,8 @@ void Supervisor::reload(std::optional<Responder> requester) {
     return reject(errors, std::to_string(errors.size()) + " error(s) in " + options_.config_path);
   }
   active_ = ActiveConfig{active_.generation + 1, std::move(*text), std::move(*loaded)};
+  if (auto metrics = apply_metrics_listen(); !metrics)
+    core::log_error(metrics.error().message() + "; /metrics is off until the next reload");
   reload_.emplace();
   reload_->generation = active_.generation;
   if (requester) reload_->requesters.push_back(*requester);
@@ -270,6 +274,7 @@ void Supervisor::finish_reload() {
   PendingReload done = std::move(*reload_);
   reload_.reset();
   done.timeout.cancel();
+  last_reload_ok_ = done.worker_errors.empty();
   for (const auto& e : done.worker_errors)
     core::log_error("reload generation " + std::to_string(done.generation) + ": " + e);
   core::log_info("reload complete: generation " + std::to_string(done.generation));

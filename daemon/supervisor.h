@@ -16,6 +16,8 @@
 #include "daemon/config/config.h"
 #include "daemon/control_server.h"
 #include "daemon/core/event_loop.h"
+#include "daemon/metrics_format.h"
+#include "daemon/metrics_server.h"
 #include "daemon/systemd_notifier.h"
 #include "daemon/worker_process.h"
 
@@ -50,7 +52,7 @@ class Supervisor {
     core::Handle timeout;
   };
   struct PendingStatus {
-    Responder responder{{}};
+    std::function<void(const nlohmann::json&)> done;
     nlohmann::json merged = nlohmann::json::object();
     std::set<std::string> waiting;
     core::Handle timeout;
@@ -79,8 +81,13 @@ class Supervisor {
 
   // Control requests.
   void on_control_request(const nlohmann::json& request, const Responder& responder);
-  void start_status(const Responder& responder);
+  // Asks every ready worker for its status; `done` gets the merged status (control socket
+  // `status` and /metrics both use it), within about a second even if a worker is silent.
+  void gather_status(std::function<void(const nlohmann::json&)> done);
   void finish_status(uint64_t id);
+  // Metrics: (re)binds the listener when control.metrics_listen changed; off when absent.
+  core::Status apply_metrics_listen();
+  SupervisorFacts supervisor_facts() const;
   void forward_command(const std::string& worker, const nlohmann::json& request,
                        const Responder& responder);
   nlohmann::json processes_json() const;
@@ -98,6 +105,8 @@ class Supervisor {
   ActiveConfig active_;
   std::vector<std::unique_ptr<WorkerProcess>> workers_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<MetricsServer> metrics_;
+  bool last_reload_ok_ = true;
   std::vector<core::Handle> signals_;
   core::Handle heartbeat_timer_;
   core::Handle watchdog_timer_;

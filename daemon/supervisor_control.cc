@@ -24,7 +24,9 @@ bool may_change(const Responder& r) {
 
 void Supervisor::on_control_request(const nlohmann::json& request, const Responder& responder) {
   const auto cmd = json_string(request, "cmd");
-  if (cmd == "status") return start_status(responder);
+  if (cmd == "status") {
+    return gather_status([responder](const nlohmann::json& status) { responder.send(status); });
+  }
   if (cmd == "ping") {
     responder.send({{"ok", true}, {"generation", active_.generation}});
     return;
@@ -69,10 +71,10 @@ nlohmann::json Supervisor::processes_json() const {
   return list;
 }
 
-void Supervisor::start_status(const Responder& responder) {
+void Supervisor::gather_status(std::function<void(const nlohmann::json&)> done) {
   uint64_t id = next_request_id_++;
   PendingStatus& pending = statuses_[id];
-  pending.responder = responder;
+  pending.done = std::move(done);
   for (auto& w : workers_) {
     if (w->ready() && w->send({{"type", "status_request"}, {"id", id}}))
       pending.waiting.insert(w->name());
@@ -100,7 +102,34 @@ void Supervisor::finish_status(uint64_t id) {
   status.update(pending.merged);
   if (!pending.waiting.empty())
     status["unanswered"] = std::vector<std::string>(pending.waiting.begin(), pending.waiting.end());
-  pending.responder.send(status);
+  pending.done(status);
+}
+
+SupervisorFacts Supervisor::supervisor_facts() const {
+  SupervisorFacts facts;
+  facts.generation = active_.generation;
+  facts.last_reload_ok = last_reload_ok_;
+  for (const auto& w : workers_)
+    facts.workers.push_back({w->name(), w->running() && w->ready(),
+                             static_cast<uint64_t>(w->restarts())});
+  return facts;
+}
+
+core::Status Supervisor::apply_metrics_listen() {
+  const auto& wanted = active_.parsed.control.metrics_listen;
+  if (metrics_ && wanted && metrics_->endpoint() == *wanted) return {};
+  metrics_.reset();  // Pending scrapes on the old listener are dropped with their clients.
+  if (!wanted) return {};
+  auto server = std::make_unique<MetricsServer>(
+      loop_, MetricsLimits{}, [this](MetricsServer::Reply reply) {
+        gather_status([this, reply = std::move(reply)](const nlohmann::json& status) {
+          reply(format_metrics(status, supervisor_facts()));
+        });
+      });
+  if (auto listening = server->listen(*wanted); !listening) return listening;
+  metrics_ = std::move(server);
+  core::log_info("metrics: serving /metrics on " + wanted->to_string());
+  return {};
 }
 
 void Supervisor::forward_command(const std::string& worker_name, const nlohmann::json& request,

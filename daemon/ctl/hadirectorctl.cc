@@ -1,6 +1,7 @@
 // hadirectorctl: the operator's client for hadirectord's control socket. Sends one JSON request
-// per invocation and prints the reply as a table (or raw JSON with --json). Exit codes:
-// 0 success, 1 the daemon refused or reported failure, 2 usage error, 3 no daemon to talk to.
+// per invocation and prints the reply as a table (or raw JSON with --json); `check-config` runs
+// hadirectord's validation locally. Exit codes are listed in kExitCodes (printed by --help).
+#include <limits.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -17,23 +18,79 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/ctl/ctl_tables.h"
+
 namespace {
 
 using nlohmann::json;
 
-constexpr int kOk = 0, kFailed = 1, kUsage = 2, kUnreachable = 3;
+constexpr int kOk = 0, kFailed = 1, kUsage = 2, kUnreachable = 3, kNotFound = 4;
 
-const char kUsageText[] =
-    "usage: hadirectorctl [-s SOCKET] COMMAND\n"
-    "\n"
-    "commands:\n"
-    "  status [--json]     processes, configuration generation, VRRP instances, servers\n"
-    "  reload              reload the configuration; prints the errors if it is invalid\n"
-    "  drain VS RS         take real server RS of virtual server VS out of rotation\n"
-    "  enable VS RS        put it back\n"
-    "  events [--since N]  follow VRRP transitions and real-server changes (JSON lines)\n"
-    "\n"
-    "  -s, --socket SOCKET control socket (default /run/hadirector/control.sock)\n";
+const char kExitCodes[] =
+    "exit codes:\n"
+    "  0  success (check-config: the configuration is valid)\n"
+    "  1  the daemon refused or reported a failure (check-config: the configuration is invalid)\n"
+    "  2  usage error\n"
+    "  3  hadirectord cannot be reached (check-config: hadirectord cannot be run)\n"
+    "  4  no such virtual server (servers VS)\n";
+
+struct CommandHelp {
+  const char* name;
+  const char* synopsis;
+  const char* summary;
+  const char* details;
+};
+
+constexpr CommandHelp kCommands[] = {
+    {"status", "status [--json]", "processes, configuration generation, VRRP instances, servers",
+     "Asks the supervisor and its workers for their state. --json prints the whole reply\n"
+     "(the same data as the tables, and more).\n"},
+    {"instances", "instances [--json]", "the VRRP instances: state, priorities, master, adverts",
+     "One line per VRRP instance: state, configured and effective priority, VRID, interface,\n"
+     "the current master's address and the advertisements sent and received.\n"},
+    {"servers", "servers [VS] [--json]", "the real servers of every virtual server, or of VS",
+     "For each virtual server its real servers: state, weight in IPVS, configured weight,\n"
+     "the reason of the last verdict and the checks with their last latency.\n"},
+    {"reload", "reload", "reload the configuration; prints the errors if it is invalid",
+     "Re-reads the configuration file and applies it without restarting anything. An invalid\n"
+     "file is rejected (exit 1) and the running configuration stays. Needs root.\n"},
+    {"drain", "drain VS RS", "take real server RS of virtual server VS out of rotation",
+     "Sets RS's weight to 0 so it gets no new connections; established ones continue. Needs\n"
+     "root.\n"},
+    {"enable", "enable VS RS", "put a drained real server back", "Undoes drain. Needs root.\n"},
+    {"events", "events [--since N]", "follow VRRP transitions and real-server changes",
+     "Prints events as JSON lines until interrupted. --since N first replays the kept events\n"
+     "with a sequence number greater than N.\n"},
+    {"check-config", "check-config FILE", "validate a configuration file without a daemon",
+     "Runs `hadirectord --check-config -f FILE` (the hadirectord next to hadirectorctl, else\n"
+     "the one in PATH) and passes on its messages and exit code.\n"},
+};
+
+const CommandHelp* find_command(const std::string& name) {
+  for (const auto& c : kCommands)
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+void print_usage(std::FILE* out) {
+  std::fputs("usage: hadirectorctl [-s SOCKET] COMMAND [ARGS]\n\ncommands:\n", out);
+  for (const auto& c : kCommands) std::fprintf(out, "  %-24s %s\n", c.synopsis, c.summary);
+  std::fputs("\n  -s, --socket SOCKET      control socket (default /run/hadirector/control.sock)\n"
+             "  -h, --help               this help; `hadirectorctl COMMAND --help` for one command\n\n",
+             out);
+  std::fputs(kExitCodes, out);
+}
+
+void print_command_help(const CommandHelp& c) {
+  std::printf("usage: hadirectorctl [-s SOCKET] %s\n\n%s.\n\n%s\n%s", c.synopsis, c.summary,
+              c.details, kExitCodes);
+}
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "hadirectorctl: %s\n", message.c_str());
+  std::fputs("try 'hadirectorctl --help'\n", stderr);
+  return kUsage;
+}
 
 class Connection {
  public:
@@ -90,49 +147,6 @@ class Connection {
   std::string buf_;
 };
 
-std::string fmt_seconds(double s) {
-  char b[32];
-  if (s < 120) std::snprintf(b, sizeof b, "%.1fs", s);
-  else if (s < 7200) std::snprintf(b, sizeof b, "%.0fm", s / 60);
-  else std::snprintf(b, sizeof b, "%.1fh", s / 3600);
-  return b;
-}
-
-std::string str(const json& j, const char* key) {
-  if (!j.contains(key)) return "-";
-  const auto& v = j[key];
-  return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
-void print_status(const json& s) {
-  std::printf("hadirectord: generation %s, %s\n", str(s, "generation").c_str(),
-              s.value("ready", false) ? "ready" : "starting");
-  std::printf("\n%-12s %8s %9s %9s\n", "PROCESS", "PID", "RESTARTS", "UPTIME");
-  for (const auto& p : s.value("processes", json::array())) {
-    std::printf("%-12s %8s %9s %9s\n", str(p, "name").c_str(),
-                p.value("running", true) ? str(p, "pid").c_str() : "down",
-                str(p, "restarts").c_str(), fmt_seconds(p.value("uptime_s", 0.0)).c_str());
-  }
-  auto instances = s.value("vrrp", json::object()).value("instances", json::array());
-  if (!instances.empty()) {
-    std::printf("\n%-16s %-7s %5s %5s %5s %s\n", "VRRP INSTANCE", "STATE", "PRIO", "EFF", "VRID",
-                "INTERFACE");
-    for (const auto& i : instances)
-      std::printf("%-16s %-7s %5s %5s %5s %s\n", str(i, "name").c_str(), str(i, "state").c_str(),
-                  str(i, "priority").c_str(), str(i, "effective_priority").c_str(),
-                  str(i, "vrid").c_str(), str(i, "interface").c_str());
-  }
-  for (const auto& vs : s.value("virtual_servers", json::array())) {
-    std::printf("\nvirtual server %s %s %s\n", str(vs, "name").c_str(),
-                str(vs, "protocol").c_str(), str(vs, "address").c_str());
-    for (const auto& rs : vs.value("real_servers", json::array()))
-      std::printf("  %-40s weight %-6s %s\n", str(rs, "address").c_str(),
-                  str(rs, "weight").c_str(), str(rs, "state").c_str());
-  }
-  if (s.contains("unanswered"))
-    std::printf("\nwarning: no answer from %s\n", s["unanswered"].dump().c_str());
-}
-
 int fail_reply(const json& reply) {
   std::fprintf(stderr, "hadirectorctl: %s\n", reply.value("error", "request failed").c_str());
   for (const auto& e : reply.value("errors", json::array()))
@@ -140,53 +154,95 @@ int fail_reply(const json& reply) {
   return kFailed;
 }
 
-}  // namespace
+// Replaces this process with `hadirectord --check-config -f FILE`: the hadirectord next to this
+// binary, then the one in ../sbin (the installed layout), then PATH. Returns only on failure.
+int run_check_config(const std::string& file) {
+  std::vector<std::string> candidates;
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));
+    candidates = {dir + "/hadirectord", dir + "/../sbin/hadirectord"};
+  }
+  std::fflush(stdout);
+  const char* args[] = {"hadirectord", "--check-config", "-f", file.c_str(), nullptr};
+  for (const auto& path : candidates)
+    if (::access(path.c_str(), X_OK) == 0) ::execv(path.c_str(), const_cast<char**>(args));
+  ::execvp("hadirectord", const_cast<char**>(args));
+  std::fprintf(stderr, "hadirectorctl: cannot run hadirectord: %s\n", std::strerror(errno));
+  return kUnreachable;
+}
 
-int main(int argc, char** argv) {
-  std::string socket_path = "/run/hadirector/control.sock";
-  std::vector<std::string> args;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if ((a == "-s" || a == "--socket") && i + 1 < argc) {
-      socket_path = argv[++i];
-    } else if (a == "-h" || a == "--help") {
-      std::fputs(kUsageText, stdout);
-      return kOk;
-    } else {
-      args.push_back(a);
-    }
-  }
-  if (args.empty()) {
-    std::fputs(kUsageText, stderr);
-    return kUsage;
-  }
-  const std::string cmd = args[0];
+struct Invocation {
+  std::string cmd;
+  json request;
   bool as_json = false;
-  json request = {{"cmd", cmd}};
-  if (cmd == "status" && args.size() <= 2) {
-    as_json = args.size() == 2 && args[1] == "--json";
-    if (args.size() == 2 && !as_json) {
-      std::fputs(kUsageText, stderr);
-      return kUsage;
-    }
-  } else if ((cmd == "drain" || cmd == "enable") && args.size() == 3) {
-    request["virtual_server"] = args[1];
-    request["real_server"] = args[2];
-  } else if (cmd == "events" && (args.size() == 1 || (args.size() == 3 && args[1] == "--since"))) {
-    if (args.size() == 3) {
-      uint64_t since = 0;
-      auto [p, ec] = std::from_chars(args[2].data(), args[2].data() + args[2].size(), since);
-      if (ec != std::errc() || p != args[2].data() + args[2].size()) {
-        std::fprintf(stderr, "hadirectorctl: --since needs an event sequence number\n");
-        return kUsage;
-      }
-      request["since"] = since;
-    }
-  } else if (!(cmd == "reload" && args.size() == 1)) {
-    std::fputs(kUsageText, stderr);
-    return kUsage;
-  }
+  std::string virtual_server;  // servers VS
+};
 
+bool parse_since(const std::string& text, json& request) {
+  uint64_t since = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), since);
+  if (ec != std::errc() || p != text.data() + text.size()) return false;
+  request["since"] = since;
+  return true;
+}
+
+// The request for args (the command and its arguments); false on a usage error.
+bool parse_command(std::vector<std::string> args, Invocation& inv) {
+  inv.cmd = args[0];
+  args.erase(args.begin());
+  const std::string& cmd = inv.cmd;
+  inv.request = {{"cmd", cmd}};
+  if (cmd == "status" || cmd == "instances" || cmd == "servers") {
+    inv.request["cmd"] = "status";
+    inv.as_json = std::erase(args, "--json") > 0;
+    if (cmd == "servers" && args.size() == 1 && !args[0].starts_with("-")) {
+      inv.virtual_server = args[0];
+      return true;
+    }
+    return args.empty();
+  }
+  if (cmd == "drain" || cmd == "enable") {
+    if (args.size() != 2) return false;
+    inv.request["virtual_server"] = args[0];
+    inv.request["real_server"] = args[1];
+    return true;
+  }
+  if (cmd == "events") return args.empty() || (args.size() == 2 && args[0] == "--since");
+  return cmd == "reload" && args.empty();
+}
+
+int print_reply(const Invocation& inv, const json& reply) {
+  if (!reply.value("ok", false)) return fail_reply(reply);
+  if (inv.cmd == "servers" && !inv.virtual_server.empty()) {
+    bool known = false;
+    for (const auto& vs : reply.value("virtual_servers", json::array()))
+      known = known || vs.value("name", "") == inv.virtual_server;
+    if (!known) {
+      std::fprintf(stderr, "hadirectorctl: no virtual server named '%s'\n",
+                   inv.virtual_server.c_str());
+      return kNotFound;
+    }
+  }
+  if (inv.as_json) {
+    std::cout << reply.dump(2) << "\n";
+  } else if (inv.cmd == "status") {
+    hadirector::ctl::print_status(stdout, reply);
+  } else if (inv.cmd == "instances") {
+    hadirector::ctl::print_instances(stdout, reply);
+  } else if (inv.cmd == "servers") {
+    hadirector::ctl::print_servers(stdout, reply, inv.virtual_server);
+  } else if (inv.cmd == "reload") {
+    std::printf("reload complete: generation %s\n", reply.value("generation", json()).dump().c_str());
+  } else {
+    std::printf("%s\n", reply.value("message", "done").c_str());
+  }
+  return kOk;
+}
+
+int talk(const std::string& socket_path, const Invocation& inv) {
   Connection conn;
   std::string error;
   if (!conn.open(socket_path, error)) {
@@ -194,12 +250,12 @@ int main(int argc, char** argv) {
                  socket_path.c_str(), error.c_str());
     return kUnreachable;
   }
-  if (!conn.send(request)) {
+  if (!conn.send(inv.request)) {
     std::fprintf(stderr, "hadirectorctl: lost the connection while sending\n");
     return kUnreachable;
   }
   std::string line;
-  if (cmd == "events") {
+  if (inv.cmd == "events") {
     while (conn.read_line(line, -1)) {
       std::fputs((line + "\n").c_str(), stdout);
       std::fflush(stdout);
@@ -216,15 +272,47 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "hadirectorctl: unreadable reply: %s\n", line.c_str());
     return kFailed;
   }
-  if (!reply.value("ok", false)) return fail_reply(reply);
-  if (as_json) {
-    std::cout << reply.dump(2) << "\n";
-  } else if (cmd == "status") {
-    print_status(reply);
-  } else if (cmd == "reload") {
-    std::printf("reload complete: generation %s\n", str(reply, "generation").c_str());
-  } else {
-    std::printf("%s\n", reply.value("message", "done").c_str());
+  return print_reply(inv, reply);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string socket_path = "/run/hadirector/control.sock";
+  std::vector<std::string> args;
+  bool help = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-s" || a == "--socket") {
+      if (i + 1 == argc) return usage_error(a + " needs a socket path");
+      socket_path = argv[++i];
+    } else if (a == "-h" || a == "--help") {
+      help = true;
+    } else {
+      args.push_back(a);
+    }
   }
-  return kOk;
+  if (!args.empty() && args[0] == "help") {
+    help = true;
+    args.erase(args.begin());
+  }
+  if (args.empty()) {
+    print_usage(help ? stdout : stderr);
+    return help ? kOk : kUsage;
+  }
+  const CommandHelp* command = find_command(args[0]);
+  if (!command) return usage_error("unknown command '" + args[0] + "'");
+  if (help) {
+    print_command_help(*command);
+    return kOk;
+  }
+  if (args[0] == "check-config") {
+    if (args.size() != 2) return usage_error(std::string("usage: ") + command->synopsis);
+    return run_check_config(args[1]);
+  }
+  Invocation inv;
+  if (!parse_command(args, inv)) return usage_error(std::string("usage: ") + command->synopsis);
+  if (inv.cmd == "events" && args.size() == 3 && !parse_since(args[2], inv.request))
+    return usage_error("--since needs an event sequence number");
+  return talk(socket_path, inv);
 }

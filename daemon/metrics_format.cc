@@ -1,0 +1,238 @@
+// The /metrics body. Names follow the Prometheus conventions: hadirector_ prefix, counters end in
+// _total, durations in seconds. The VRRP instance label is `vrrp_instance`, not `instance`,
+// which Prometheus reserves for the scrape target.
+#include "daemon/metrics_format.h"
+
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <utility>
+
+namespace hadirector::daemon {
+namespace {
+
+using nlohmann::json;
+using Labels = std::vector<std::pair<std::string_view, std::string>>;
+
+constexpr const char* kVrrpStates[] = {"INIT", "BACKUP", "MASTER", "FAULT"};
+
+struct CounterField {
+  const char* key;  // in the instance's "counters"
+  const char* name;
+  const char* help;
+};
+constexpr CounterField kVrrpCounters[] = {
+    {"adverts_sent", "hadirector_vrrp_adverts_sent_total", "VRRP advertisements sent."},
+    {"adverts_received", "hadirector_vrrp_adverts_received_total",
+     "VRRP advertisements received and accepted."},
+    {"send_errors", "hadirector_vrrp_send_errors_total", "VRRP advertisements that failed to send."},
+    {"became_master", "hadirector_vrrp_became_master_total", "Transitions to MASTER."},
+    {"transitions", "hadirector_vrrp_transitions_total", "VRRP state transitions."},
+    {"vip_errors", "hadirector_vrrp_vip_errors_total",
+     "Virtual addresses that could not be added or removed."},
+};
+
+std::string format_double(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : "NaN";
+}
+
+std::string format_number(const json& v) {
+  if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  if (v.is_boolean()) return v.get<bool>() ? "1" : "0";
+  if (v.is_number_float()) return format_double(v.get<double>());
+  return "NaN";
+}
+
+std::string escape_help(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+class Family {
+ public:
+  Family(std::string name, const char* type, const char* help)
+      : name_(std::move(name)), type_(type), help_(help) {}
+
+  void add(const Labels& labels, const std::string& value) {
+    samples_ += name_;
+    if (!labels.empty()) {
+      samples_ += '{';
+      for (size_t i = 0; i < labels.size(); ++i) {
+        if (i) samples_ += ',';
+        samples_ += labels[i].first;
+        samples_ += "=\"" + escape_label_value(labels[i].second) + '"';
+      }
+      samples_ += '}';
+    }
+    samples_ += ' ' + value + '\n';
+  }
+  void add_number(const Labels& labels, const json& value) { add(labels, format_number(value)); }
+
+  void write(std::string& out) const {
+    if (samples_.empty()) return;
+    out += "# HELP " + name_ + ' ' + escape_help(help_) + '\n';
+    out += "# TYPE " + name_ + ' ' + type_ + '\n';
+    out += samples_;
+  }
+
+ private:
+  std::string name_;
+  const char* type_;
+  const char* help_;
+  std::string samples_;
+};
+
+std::string text(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+const json& member(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+void supervisor_metrics(const SupervisorFacts& facts, std::string& out) {
+  Family generation("hadirector_config_generation", "gauge",
+                    "Generation of the running configuration; 1 at start, +1 per accepted reload.");
+  generation.add({}, std::to_string(facts.generation));
+  Family reload("hadirector_last_reload_success", "gauge",
+                "1 if the last reload was applied by every worker, 0 if it was rejected or failed.");
+  reload.add({}, facts.last_reload_ok ? "1" : "0");
+  Family up("hadirector_worker_up", "gauge", "1 if the worker process is running and ready.");
+  Family restarts("hadirector_worker_restarts_total", "counter",
+                  "Times the supervisor restarted the worker.");
+  for (const auto& w : facts.workers) {
+    up.add({{"worker", w.name}}, w.up ? "1" : "0");
+    restarts.add({{"worker", w.name}}, std::to_string(w.restarts));
+  }
+  for (const Family* f : {&generation, &reload, &up, &restarts}) f->write(out);
+}
+
+void vrrp_metrics(const json& status, std::string& out) {
+  Family state("hadirector_vrrp_state", "gauge",
+               "1 for the VRRP instance's current state, 0 for the other states.");
+  Family priority("hadirector_vrrp_priority", "gauge", "Configured VRRP priority.");
+  Family effective("hadirector_vrrp_effective_priority", "gauge",
+                   "VRRP priority after tracking adjustments, as advertised.");
+  std::vector<Family> counters;
+  for (const auto& c : kVrrpCounters) counters.emplace_back(c.name, "counter", c.help);
+  Family drops("hadirector_vrrp_drops_total", "counter",
+               "Received VRRP packets discarded, by reason (RFC 6527 counter names).");
+  const json& instances = member(member(status, "vrrp"), "instances");
+  for (const auto& i : instances.is_array() ? instances : json::array()) {
+    const std::string name = text(i, "name");
+    const std::string current = text(i, "state");
+    for (const char* s : kVrrpStates)
+      state.add({{"vrrp_instance", name}, {"state", s}}, current == s ? "1" : "0");
+    if (i.contains("priority")) priority.add_number({{"vrrp_instance", name}}, i["priority"]);
+    if (i.contains("effective_priority"))
+      effective.add_number({{"vrrp_instance", name}}, i["effective_priority"]);
+    const json& c = member(i, "counters");
+    for (size_t k = 0; k < std::size(kVrrpCounters); ++k) {
+      const json& v = member(c, kVrrpCounters[k].key);
+      if (v.is_number()) counters[k].add_number({{"vrrp_instance", name}}, v);
+    }
+    const json& d = member(i, "drops");
+    if (!d.is_object()) continue;
+    for (auto it = d.begin(); it != d.end(); ++it)
+      if (it->is_number()) drops.add_number({{"vrrp_instance", name}, {"reason", it.key()}}, *it);
+  }
+  state.write(out);
+  priority.write(out);
+  effective.write(out);
+  for (const auto& f : counters) f.write(out);
+  drops.write(out);
+}
+
+struct ServerFamilies {
+  Family quorum{"hadirector_virtual_server_quorum_ok", "gauge",
+                "1 if the virtual server has its quorum of healthy real servers."};
+  Family up{"hadirector_real_server_up", "gauge", "1 if the real server is healthy."};
+  Family weight{"hadirector_real_server_weight", "gauge",
+                "Weight given to the real server in IPVS (0 when out of rotation)."};
+  Family configured{"hadirector_real_server_configured_weight", "gauge",
+                    "Weight of the real server in the configuration."};
+  Family check_up{"hadirector_check_up", "gauge", "1 if the health check's last verdict is up."};
+  Family latency{"hadirector_check_latency_seconds", "gauge",
+                 "Duration of the health check's last completed run."};
+
+  void write(std::string& out) const {
+    for (const Family* f : {&quorum, &up, &weight, &configured, &check_up, &latency})
+      f->write(out);
+  }
+};
+
+void real_server_metrics(const std::string& vs, const json& rs, ServerFamilies& f) {
+  const Labels labels = {{"virtual_server", vs}, {"real_server", text(rs, "address")}};
+  if (rs.contains("healthy")) f.up.add_number(labels, rs["healthy"]);
+  if (rs.contains("weight")) f.weight.add_number(labels, rs["weight"]);
+  if (rs.contains("configured_weight")) f.configured.add_number(labels, rs["configured_weight"]);
+  const json& checks = member(rs, "checks");
+  std::map<std::string, int> seen;  // a second check of one type is "http#2"
+  for (const auto& c : checks.is_array() ? checks : json::array()) {
+    std::string type = text(c, "type");
+    int n = ++seen[type];
+    Labels l = labels;
+    l.emplace_back("check", n == 1 ? type : type + "#" + std::to_string(n));
+    f.check_up.add(l, text(c, "state") == "up" ? "1" : "0");
+    const json& ms = member(c, "last_latency_ms");
+    if (ms.is_number()) f.latency.add(l, format_double(ms.get<double>() / 1000.0));
+  }
+}
+
+void server_metrics(const json& status, std::string& out) {
+  ServerFamilies f;
+  const json& list = member(status, "virtual_servers");
+  for (const auto& vs : list.is_array() ? list : json::array()) {
+    const std::string name = text(vs, "name");
+    if (vs.contains("quorum_ok")) f.quorum.add_number({{"virtual_server", name}}, vs["quorum_ok"]);
+    const json& reals = member(vs, "real_servers");
+    for (const auto& rs : reals.is_array() ? reals : json::array())
+      real_server_metrics(name, rs, f);
+  }
+  f.write(out);
+  const json& ipvs = member(status, "ipvs");
+  if (ipvs.is_string()) {
+    Family available("hadirector_ipvs_available", "gauge",
+                     "1 if the checker worker can program IPVS in the kernel.");
+    available.add({}, ipvs.get<std::string>() == "ok" ? "1" : "0");
+    available.write(out);
+  }
+}
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string format_metrics(const nlohmann::json& status, const SupervisorFacts& facts) {
+  std::string out;
+  supervisor_metrics(facts, out);
+  vrrp_metrics(status, out);
+  server_metrics(status, out);
+  return out;
+}
+
+}  // namespace hadirector::daemon
