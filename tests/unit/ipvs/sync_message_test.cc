@@ -77,6 +77,9 @@ Bytes seq_option() {
   return o;
 }
 
+// The entry part of a whole datagram (after the 8-byte header).
+Bytes captured_entry(const Bytes& datagram) { return Bytes(datagram.begin() + 8, datagram.end()); }
+
 std::expected<SyncMessage, SyncDecodeError> decode(const Bytes& b) {
   return decode_sync_message(std::span(b.data(), b.size()));
 }
@@ -96,6 +99,28 @@ TEST(SyncDecode, ReadsTheHeaderAndAnIpv4Connection) {
   EXPECT_EQ(c.destination.with_port(c.destination_port), "198.51.100.11:80");
   EXPECT_EQ(c.timeout_s, 900u);
   EXPECT_FALSE(c.has_sequence);
+}
+
+// Captured from Debian's 6.1 kernel in the test VM: a master sync daemon (syncid 42) sending
+// the NAT connection 10.1.0.2:33958 -> 10.1.0.100:80 -> 10.2.0.2:8080 that `ipvsadm -Lnc`
+// listed as ESTABLISHED with 14:57 left.
+TEST(SyncDecode, ReadsAMessageCapturedFromTheKernel) {
+  const Bytes captured = {0x00, 0x2a, 0x00, 0x2c, 0x01, 0x01, 0x00, 0x00, 0x00, 0x06, 0x00,
+                          0x24, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x84, 0xa6, 0x00, 0x50,
+                          0x1f, 0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x84, 0x0a,
+                          0x01, 0x00, 0x02, 0x0a, 0x01, 0x00, 0x64, 0x0a, 0x02, 0x00, 0x02};
+  auto m = decode(captured);
+  ASSERT_TRUE(m.has_value()) << to_string(m.error());
+  EXPECT_EQ(m->sync_id, 42);
+  ASSERT_EQ(m->connections.size(), 1u);
+  const auto& c = m->connections[0];
+  EXPECT_EQ(c.protocol, 6);
+  EXPECT_EQ(c.state, 1);  // IP_VS_TCP_S_ESTABLISHED
+  EXPECT_EQ(c.client.with_port(c.client_port), "10.1.0.2:33958");
+  EXPECT_EQ(c.virtual_address.with_port(c.virtual_port), "10.1.0.100:80");
+  EXPECT_EQ(c.destination.with_port(c.destination_port), "10.2.0.2:8080");
+  EXPECT_EQ(c.timeout_s, 900u);
+  EXPECT_EQ(m->connections[0], decode(message(42, {captured_entry(captured)}))->connections[0]);
 }
 
 TEST(SyncDecode, ReadsIpv6WithOptionsAndSkipsThePaddingToTheNextEntry) {
