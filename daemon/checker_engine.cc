@@ -41,7 +41,7 @@ bool CheckerEngine::undecided(const RealServerRuntime& rs) {
 CheckerEngine::CheckerEngine(CheckerEngineDeps deps)
     : deps_(std::move(deps)),
       pool_(deps_.scheduler),
-      sync_(deps_.sync_sysctl_dir, deps_.watch_fd),
+      sync_(deps_.scheduler, deps_.sync_sysctl_dir, deps_.watch_fd, deps_.ipvs_timing.drift_check),
       ipvs_(deps_.scheduler, deps_.open_ipvs, deps_.ipvs_timing) {
   ipvs_.set_on_available([this](ipvs::IpvsClient& client) { sync_.attach(client); });
 }

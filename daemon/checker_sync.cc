@@ -39,8 +39,19 @@ nlohmann::json daemon_json(const ipvs::SyncDaemon& d) {
 
 }  // namespace
 
-CheckerSync::CheckerSync(std::string sysctl_dir, FdWatcher watch)
-    : sysctl_dir_(std::move(sysctl_dir)), watch_(std::move(watch)) {}
+CheckerSync::CheckerSync(core::Scheduler& scheduler, std::string sysctl_dir, FdWatcher watch,
+                         core::Duration recheck)
+    : scheduler_(scheduler),
+      recheck_(recheck),
+      sysctl_dir_(std::move(sysctl_dir)),
+      watch_(std::move(watch)) {}
+
+void CheckerSync::schedule_recheck() {
+  recheck_timer_ = scheduler_.schedule_after(recheck_, [this] {
+    schedule_recheck();
+    if (config_) apply("recheck");
+  });
+}
 
 void CheckerSync::configure(const std::optional<config::SyncConfig>& config) {
   const bool sysctls_changed = !config_ || !config || config_->sysctls != config->sysctls;
@@ -64,6 +75,7 @@ void CheckerSync::on_vrrp_states(const nlohmann::json& states) {
 
 void CheckerSync::attach(ipvs::IpvsClient& client) {
   client_ = &client;
+  schedule_recheck();
   if (!config_) return;
   write_sysctls();
   apply("IPVS available");
@@ -95,6 +107,9 @@ void CheckerSync::apply(const std::string& cause) {
     if (!done) {
       ok = false;
       warn_once("sync daemon: " + done.error().message());
+    } else if (cause == "recheck") {
+      core::log_warning("ipvs: " + op.describe() + " - repairing a change made outside hadirectord",
+                        {{"HADIRECTOR_EVENT", "ipvs-drift"}});
     } else {
       core::log_info("ipvs: " + op.describe(), {{"HADIRECTOR_EVENT", "ipvs-op"}});
     }

@@ -2,7 +2,8 @@
 // sync policy asks for (on configure, reload, each relayed VRRP state and once IPVS appears),
 // writes the net.ipv4.vs.sync_* sysctls from the config (errors logged, never fatal), and
 // reports {"role", "interface", "sync_id", "following", "instance_state", "daemons",
-// "monitor"} for the status. The sync monitor's socket, when a loop is given, joins the sync
+// "monitor"} for the status. Re-checks the daemons every `recheck` (repairing outside changes
+// and retrying failures). The sync monitor's socket, when a watcher is given, joins the sync
 // group and feeds SyncStats.
 #pragma once
 
@@ -15,6 +16,7 @@
 
 #include "daemon/config/config.h"
 #include "daemon/core/handle.h"
+#include "daemon/core/scheduler.h"
 #include "daemon/core/unique_fd.h"
 #include "ipvs/ipvs_client.h"
 #include "ipvs/sync_policy.h"
@@ -27,7 +29,8 @@ class CheckerSync {
   // Watches a readable fd (the monitor socket); empty: no monitor.
   using FdWatcher = std::function<core::Result<core::Handle>(int fd, std::function<void()>)>;
 
-  explicit CheckerSync(std::string sysctl_dir = "/proc/sys/net/ipv4/vs", FdWatcher watch = {});
+  CheckerSync(core::Scheduler& scheduler, std::string sysctl_dir = "/proc/sys/net/ipv4/vs",
+              FdWatcher watch = {}, core::Duration recheck = std::chrono::seconds(30));
 
   // First configuration or a reload; applied at once when IPVS is available.
   void configure(const std::optional<config::SyncConfig>& config);
@@ -48,6 +51,11 @@ class CheckerSync {
   void read_monitor();
   void warn_once(const std::string& message);
 
+  void schedule_recheck();
+
+  core::Scheduler& scheduler_;
+  core::Duration recheck_;
+  core::Handle recheck_timer_;
   std::string sysctl_dir_;
   FdWatcher watch_;
   std::optional<config::SyncConfig> config_;

@@ -53,8 +53,9 @@ class ScratchDir {
 
 TEST(CheckerSync, StartsBackupUntilTheInstanceIsMasterThenSwitches) {
   ScratchDir dir;
+  core::ManualScheduler sched;
   testing::FakeIpvsClient kernel;
-  CheckerSync sync(dir.path());
+  CheckerSync sync(sched, dir.path());
   sync.configure(follow_web());
   sync.attach(kernel);
   EXPECT_EQ(states(kernel), std::vector<std::string>{"backup/5"});
@@ -76,8 +77,9 @@ TEST(CheckerSync, StartsBackupUntilTheInstanceIsMasterThenSwitches) {
 
 TEST(CheckerSync, RepeatedStatesAndReloadsTouchNothing) {
   ScratchDir dir;
+  core::ManualScheduler sched;
   testing::FakeIpvsClient kernel;
-  CheckerSync sync(dir.path());
+  CheckerSync sync(sched, dir.path());
   sync.configure(follow_web());
   sync.attach(kernel);
   sync.on_vrrp_states({{"web", "MASTER"}});
@@ -90,8 +92,9 @@ TEST(CheckerSync, RepeatedStatesAndReloadsTouchNothing) {
 
 TEST(CheckerSync, ReloadWithANewSyncIdRestartsTheDaemon) {
   ScratchDir dir;
+  core::ManualScheduler sched;
   testing::FakeIpvsClient kernel;
-  CheckerSync sync(dir.path());
+  CheckerSync sync(sched, dir.path());
   auto c = follow_web();
   c.mode = config::SyncMode::kBoth;
   sync.configure(c);
@@ -108,8 +111,9 @@ TEST(CheckerSync, ReloadWithANewSyncIdRestartsTheDaemon) {
 
 TEST(CheckerSync, WritesSysctlsOnceIpvsIsAvailable) {
   ScratchDir dir;
+  core::ManualScheduler sched;
   testing::FakeIpvsClient kernel;
-  CheckerSync sync(dir.path());
+  CheckerSync sync(sched, dir.path());
   auto c = follow_web();
   c.sysctls = {{"sync_threshold", {3, 50}}, {"sync_version", {1}}};
   sync.configure(c);
@@ -120,8 +124,9 @@ TEST(CheckerSync, WritesSysctlsOnceIpvsIsAvailable) {
 }
 
 TEST(CheckerSync, SysctlAndKernelErrorsAreNotFatal) {
+  core::ManualScheduler sched;
   testing::FakeIpvsClient kernel;
-  CheckerSync sync("/nonexistent/hd-sync-test");
+  CheckerSync sync(sched, "/nonexistent/hd-sync-test");
   auto c = follow_web();
   c.sysctls = {{"sync_retries", {2}}};
   sync.configure(c);
@@ -134,8 +139,26 @@ TEST(CheckerSync, SysctlAndKernelErrorsAreNotFatal) {
   EXPECT_EQ(sync.status()["role"], "backup");
 }
 
+TEST(CheckerSync, RecheckRetriesAFailedStartAndRepairsAnOutsideStop) {
+  core::ManualScheduler sched;
+  testing::FakeIpvsClient kernel;
+  CheckerSync sync(sched, "/nonexistent/hd-sync-test", {}, 30s);
+  sync.configure(follow_web());
+  kernel.fail_next("start_sync_daemon", EBUSY);
+  sync.attach(kernel);
+  EXPECT_TRUE(states(kernel).empty());
+  sched.advance(29s);
+  EXPECT_TRUE(states(kernel).empty());
+  sched.advance(1s);
+  EXPECT_EQ(states(kernel), std::vector<std::string>{"backup/5"});
+  ASSERT_TRUE(kernel.stop_sync_daemon(ipvs::SyncState::kBackup));
+  sched.advance(30s);
+  EXPECT_EQ(states(kernel), std::vector<std::string>{"backup/5"});
+}
+
 TEST(CheckerSync, StatusWithoutSyncSaysNoneAndShowsTheMonitor) {
-  CheckerSync sync;
+  core::ManualScheduler sched;
+  CheckerSync sync(sched);
   auto s = sync.status();
   EXPECT_EQ(s["role"], "none");
   EXPECT_EQ(s["monitor"]["listening"], false);
