@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds hadirector twice (a normal build
-# and an ASan+UBSan build) and runs every test with ctest in both. Namespace tests need root;
-# without it they skip and say why.
+# and an ASan+UBSan build), runs every test with ctest in both, then fuzzes every parser briefly
+# (scripts/fuzz.sh). Namespace tests need root; without it they skip and say why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -24,3 +24,9 @@ echo "== tests: normal build"
 ctest --test-dir build --output-on-failure -j "$jobs" "$@"
 echo "== tests: ASan+UBSan build"
 ctest --test-dir build-asan --output-on-failure -j "$jobs" "$@"
+# libFuzzer with clang-19, ASan and UBSan: every fuzz target for a few seconds on its corpus
+# (scripts/fuzz.sh 300 for a longer session). HD_FUZZ_SECONDS=0 skips it.
+if ((${HD_FUZZ_SECONDS:-8} > 0)); then
+  echo "== fuzzing: ${HD_FUZZ_SECONDS:-8} s per target"
+  scripts/fuzz.sh "${HD_FUZZ_SECONDS:-8}"
+fi
