@@ -25,7 +25,8 @@ constexpr CounterField kVrrpCounters[] = {
     {"adverts_sent", "hadirector_vrrp_adverts_sent_total", "VRRP advertisements sent."},
     {"adverts_received", "hadirector_vrrp_adverts_received_total",
      "VRRP advertisements received and accepted."},
-    {"send_errors", "hadirector_vrrp_send_errors_total", "VRRP advertisements that failed to send."},
+    {"send_errors", "hadirector_vrrp_send_errors_total",
+     "VRRP advertisements that failed to send."},
     {"became_master", "hadirector_vrrp_became_master_total", "Transitions to MASTER."},
     {"transitions", "hadirector_vrrp_transitions_total", "VRRP state transitions."},
     {"vip_errors", "hadirector_vrrp_vip_errors_total",
@@ -51,9 +52,12 @@ std::string format_number(const json& v) {
 std::string escape_help(std::string_view text) {
   std::string out;
   for (char c : text) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -108,8 +112,9 @@ void supervisor_metrics(const SupervisorFacts& facts, std::string& out) {
   Family generation("hadirector_config_generation", "gauge",
                     "Generation of the running configuration; 1 at start, +1 per accepted reload.");
   generation.add({}, std::to_string(facts.generation));
-  Family reload("hadirector_last_reload_success", "gauge",
-                "1 if the last reload was applied by every worker, 0 if it was rejected or failed.");
+  Family reload(
+      "hadirector_last_reload_success", "gauge",
+      "1 if the last reload was applied by every worker, 0 if it was rejected or failed.");
   reload.add({}, facts.last_reload_ok ? "1" : "0");
   Family up("hadirector_worker_up", "gauge", "1 if the worker process is running and ready.");
   Family restarts("hadirector_worker_restarts_total", "counter",
@@ -170,8 +175,7 @@ struct ServerFamilies {
                  "Duration of the health check's last completed run."};
 
   void write(std::string& out) const {
-    for (const Family* f : {&quorum, &up, &weight, &configured, &check_up, &latency})
-      f->write(out);
+    for (const Family* f : {&quorum, &up, &weight, &configured, &check_up, &latency}) f->write(out);
   }
 };
 
@@ -219,10 +223,14 @@ std::string escape_label_value(std::string_view value) {
   std::string out;
   out.reserve(value.size());
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }

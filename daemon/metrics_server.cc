@@ -18,8 +18,8 @@ std::string response(int code, const char* reason, std::string_view content_type
                      const std::string& body) {
   return "HTTP/1.1 " + std::to_string(code) + " " + reason +
          "\r\nContent-Type: " + std::string(content_type) +
-         "\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nConnection: close\r\n\r\n" + body;
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+         body;
 }
 
 std::string plain(int code, const char* reason) {
@@ -91,8 +91,7 @@ class MetricsClient : public std::enable_shared_from_this<MetricsClient> {
     (void)loop_.set_fd_events(watch_, 0);  // Nothing more to read; hang-ups still wake us.
     std::weak_ptr<MetricsClient> weak = weak_from_this();
     (*scrape_)([weak](const std::string& body) {
-      if (auto self = weak.lock())
-        self->answer(response(200, "OK", kMetricsContentType, body));
+      if (auto self = weak.lock()) self->answer(response(200, "OK", kMetricsContentType, body));
     });
   }
 
@@ -203,10 +202,11 @@ void MetricsServer::drop(MetricsClient* client) {
   if (it == clients_.end()) return;
   graveyard_.push_back(std::move(it->second));
   clients_.erase(it);
-  if (!reaper_) reaper_ = loop_.defer([this] {
-    graveyard_.clear();
-    reaper_ = core::Handle();
-  });
+  if (!reaper_)
+    reaper_ = loop_.defer([this] {
+      graveyard_.clear();
+      reaper_ = core::Handle();
+    });
 }
 
 }  // namespace hadirector::daemon

@@ -110,8 +110,8 @@ SupervisorFacts Supervisor::supervisor_facts() const {
   facts.generation = active_.generation;
   facts.last_reload_ok = last_reload_ok_;
   for (const auto& w : workers_)
-    facts.workers.push_back({w->name(), w->running() && w->ready(),
-                             static_cast<uint64_t>(w->restarts())});
+    facts.workers.push_back(
+        {w->name(), w->running() && w->ready(), static_cast<uint64_t>(w->restarts())});
   return facts;
 }
 
@@ -120,8 +120,8 @@ core::Status Supervisor::apply_metrics_listen() {
   if (metrics_ && wanted && metrics_->endpoint() == *wanted) return {};
   metrics_.reset();  // Pending scrapes on the old listener are dropped with their clients.
   if (!wanted) return {};
-  auto server = std::make_unique<MetricsServer>(
-      loop_, MetricsLimits{}, [this](MetricsServer::Reply reply) {
+  auto server =
+      std::make_unique<MetricsServer>(loop_, MetricsLimits{}, [this](MetricsServer::Reply reply) {
         gather_status([this, reply = std::move(reply)](const nlohmann::json& status) {
           reply(format_metrics(status, supervisor_facts()));
         });

@@ -7,9 +7,12 @@ using nlohmann::json;
 
 std::string fmt_seconds(double s) {
   char b[32];
-  if (s < 120) std::snprintf(b, sizeof b, "%.1fs", s);
-  else if (s < 7200) std::snprintf(b, sizeof b, "%.0fm", s / 60);
-  else std::snprintf(b, sizeof b, "%.1fh", s / 3600);
+  if (s < 120)
+    std::snprintf(b, sizeof b, "%.1fs", s);
+  else if (s < 7200)
+    std::snprintf(b, sizeof b, "%.0fm", s / 60);
+  else
+    std::snprintf(b, sizeof b, "%.1fh", s / 3600);
   return b;
 }
 
@@ -72,12 +75,11 @@ void print_instances(std::FILE* out, const json& status) {
                  "EFF", "VRID", "INTERFACE", "MASTER", "SENT", "RECEIVED");
     for (const auto& i : instances) {
       json counters = i.value("counters", json::object());
-      std::fprintf(out, "%-16s %-7s %5s %5s %5s %-12s %-20s %8s %8s\n", str(i, "name").c_str(),
-                   str(i, "state").c_str(), str(i, "priority").c_str(),
-                   str(i, "effective_priority").c_str(), str(i, "vrid").c_str(),
-                   str(i, "interface").c_str(), str(i, "master_address").c_str(),
-                   str(counters, "adverts_sent").c_str(),
-                   str(counters, "adverts_received").c_str());
+      std::fprintf(
+          out, "%-16s %-7s %5s %5s %5s %-12s %-20s %8s %8s\n", str(i, "name").c_str(),
+          str(i, "state").c_str(), str(i, "priority").c_str(), str(i, "effective_priority").c_str(),
+          str(i, "vrid").c_str(), str(i, "interface").c_str(), str(i, "master_address").c_str(),
+          str(counters, "adverts_sent").c_str(), str(counters, "adverts_received").c_str());
     }
   }
   print_unanswered(out, status);

@@ -13,10 +13,9 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/ctl/ctl_tables.h"
 
@@ -75,9 +74,10 @@ const CommandHelp* find_command(const std::string& name) {
 void print_usage(std::FILE* out) {
   std::fputs("usage: hadirectorctl [-s SOCKET] COMMAND [ARGS]\n\ncommands:\n", out);
   for (const auto& c : kCommands) std::fprintf(out, "  %-24s %s\n", c.synopsis, c.summary);
-  std::fputs("\n  -s, --socket SOCKET      control socket (default /run/hadirector/control.sock)\n"
-             "  -h, --help               this help; `hadirectorctl COMMAND --help` for one command\n\n",
-             out);
+  std::fputs(
+      "\n  -s, --socket SOCKET      control socket (default /run/hadirector/control.sock)\n"
+      "  -h, --help               this help; `hadirectorctl COMMAND --help` for one command\n\n",
+      out);
   std::fputs(kExitCodes, out);
 }
 
@@ -235,7 +235,8 @@ int print_reply(const Invocation& inv, const json& reply) {
   } else if (inv.cmd == "servers") {
     hadirector::ctl::print_servers(stdout, reply, inv.virtual_server);
   } else if (inv.cmd == "reload") {
-    std::printf("reload complete: generation %s\n", reply.value("generation", json()).dump().c_str());
+    std::printf("reload complete: generation %s\n",
+                reply.value("generation", json()).dump().c_str());
   } else {
     std::printf("%s\n", reply.value("message", "done").c_str());
   }
@@ -246,8 +247,8 @@ int talk(const std::string& socket_path, const Invocation& inv) {
   Connection conn;
   std::string error;
   if (!conn.open(socket_path, error)) {
-    std::fprintf(stderr, "hadirectorctl: cannot reach hadirectord at %s: %s\n",
-                 socket_path.c_str(), error.c_str());
+    std::fprintf(stderr, "hadirectorctl: cannot reach hadirectord at %s: %s\n", socket_path.c_str(),
+                 error.c_str());
     return kUnreachable;
   }
   if (!conn.send(inv.request)) {

@@ -1,9 +1,9 @@
 // hadirectorctl against a running daemon: the instances and servers tables, --help for every
 // command, check-config through hadirectord, and the documented exit codes.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <regex>
-
-#include <gtest/gtest.h>
 
 #include "tests/netns/daemon_harness.h"
 
@@ -12,8 +12,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const char* const kCommands[] = {"status", "instances", "servers", "reload", "drain",
-                                 "enable", "events", "check-config"};
+const char* const kCommands[] = {"status", "instances", "servers", "reload",
+                                 "drain",  "enable",    "events",  "check-config"};
 
 CommandResult ctl_offline(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {binary_path("hadirectorctl")};
@@ -28,7 +28,9 @@ class CtlTest : public ::testing::Test {
     // port on loopback, so the daemon needs nothing from the host.
     daemon_.write_config(
         "version: 1\n"
-        "global: {router_id: ctl-test, state_dir: " + daemon_.dir() + "/state}\n"
+        "global: {router_id: ctl-test, state_dir: " +
+        daemon_.dir() +
+        "/state}\n"
         "vrrp:\n  instances:\n    - {name: web, interface: hdt-absent1, vrid: 179, "
         "priority: 130, virtual_addresses: [192.0.2.179/32]}\n"
         "virtual_servers:\n"
@@ -61,7 +63,8 @@ TEST_F(CtlTest, InstancesJsonIsTheStatusReply) {
 TEST_F(CtlTest, ServersListsEveryVirtualServerOrOne) {
   auto all = daemon_.ctl({"servers"});
   ASSERT_EQ(all.exit_code, 0) << all.err;
-  EXPECT_NE(all.out.find("virtual server web-tcp tcp 192.0.2.179:80"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("virtual server web-tcp tcp 192.0.2.179:80"), std::string::npos)
+      << all.out;
   EXPECT_NE(all.out.find("virtual server dns udp 192.0.2.179:53"), std::string::npos) << all.out;
   EXPECT_TRUE(std::regex_search(all.out, std::regex(R"(\n  127\.0\.0\.1:9 +\S+ +\d+ +3 )")))
       << all.out;
@@ -82,8 +85,7 @@ TEST(CtlHelp, EveryCommandHasItsOwnHelp) {
   for (const char* cmd : kCommands) {
     auto r = ctl_offline({cmd, "--help"});
     EXPECT_EQ(r.exit_code, 0) << cmd << r.err;
-    EXPECT_TRUE(r.out.starts_with(std::string("usage: hadirectorctl [-s SOCKET] ") + cmd))
-        << r.out;
+    EXPECT_TRUE(r.out.starts_with(std::string("usage: hadirectorctl [-s SOCKET] ") + cmd)) << r.out;
     EXPECT_NE(r.out.find("exit codes:"), std::string::npos) << r.out;
     EXPECT_EQ(ctl_offline({"help", cmd}).out, r.out);
   }
@@ -92,7 +94,8 @@ TEST(CtlHelp, EveryCommandHasItsOwnHelp) {
 TEST(CtlHelp, GlobalHelpListsCommandsAndExitCodes) {
   auto r = ctl_offline({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* cmd : kCommands) EXPECT_NE(r.out.find(std::string("  ") + cmd), std::string::npos) << cmd;
+  for (const char* cmd : kCommands)
+    EXPECT_NE(r.out.find(std::string("  ") + cmd), std::string::npos) << cmd;
   for (const char* code : {"  0  ", "  1  ", "  2  ", "  3  ", "  4  "})
     EXPECT_NE(r.out.find(code), std::string::npos) << code;
 }

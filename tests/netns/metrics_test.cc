@@ -2,6 +2,7 @@
 // state (workers, VRRP, real servers, reloads), a strict check of the exposition format (and
 // `promtool check metrics` when Prometheus is installed), 404/405, oversized and stalled
 // requests, and the listener moving or going away on reload.
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -12,8 +13,6 @@
 #include <optional>
 #include <regex>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "tests/netns/daemon_harness.h"
 
@@ -121,8 +120,9 @@ double get(const std::map<std::string, double>& m, const std::string& series) {
 class MetricsTest : public ::testing::Test {
  protected:
   std::string config(std::optional<uint16_t> listen) const {
-    std::string yaml = "version: 1\nglobal:\n  router_id: metrics-test\n  state_dir: " +
-                       daemon_.dir() + "/state\n";
+    std::string yaml =
+        "version: 1\nglobal:\n  router_id: metrics-test\n  state_dir: " + daemon_.dir() +
+        "/state\n";
     if (listen) yaml += "control:\n  metrics_listen: 127.0.0.1:" + std::to_string(*listen) + "\n";
     const std::string timing = "interval: 200ms, timeout: 150ms, rise: 1, fall: 1";
     // The instance's interface does not exist: it sits in FAULT and never touches the host's
@@ -133,8 +133,8 @@ class MetricsTest : public ::testing::Test {
            "      virtual_addresses: [192.0.2.178/32]\n"
            "virtual_servers:\n  - name: web-tcp\n    address: 192.0.2.178:80\n"
            "    protocol: tcp\n    real_servers:\n"
-           "      - address: 127.0.0.1:" + std::to_string(port_) + "\n" +
-           "        checks: [{type: tcp, " + timing + "}]\n" +
+           "      - address: 127.0.0.1:" +
+           std::to_string(port_) + "\n" + "        checks: [{type: tcp, " + timing + "}]\n" +
            "      - address: 127.0.0.1:" + std::to_string(closed_) + "\n" +
            "        weight: 7\n        checks: [{type: tcp, " + timing + "}]\n";
   }
@@ -217,7 +217,8 @@ TEST_F(MetricsTest, PromtoolFindsNoProblems) {
 
 TEST_F(MetricsTest, OnlyGetMetricsIsServed) {
   start();
-  EXPECT_TRUE(http_exchange(port_, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").starts_with("HTTP/1.1 404 "));
+  EXPECT_TRUE(
+      http_exchange(port_, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").starts_with("HTTP/1.1 404 "));
   EXPECT_TRUE(http_exchange(port_, "POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
                   .starts_with("HTTP/1.1 405 "));
   EXPECT_TRUE(http_exchange(port_, "nonsense\r\n\r\n").starts_with("HTTP/1.1 400 "));

@@ -1,8 +1,8 @@
 #include "daemon/metrics_format.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 namespace hadirector::daemon {
 namespace {
@@ -81,10 +81,11 @@ TEST(MetricsFormat, VrrpInstanceGivesStatePrioritiesCountersAndDrops) {
                      "hadirector_vrrp_transitions_total{vrrp_instance=\"web\"} 2\n"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("# TYPE hadirector_vrrp_drops_total counter\n"
-                     "hadirector_vrrp_drops_total{vrrp_instance=\"web\",reason=\"auth_failures\"} 0\n"
-                     "hadirector_vrrp_drops_total{vrrp_instance=\"web\",reason=\"ttl_errors\"} 4\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("# TYPE hadirector_vrrp_drops_total counter\n"
+               "hadirector_vrrp_drops_total{vrrp_instance=\"web\",reason=\"auth_failures\"} 0\n"
+               "hadirector_vrrp_drops_total{vrrp_instance=\"web\",reason=\"ttl_errors\"} 4\n"),
+      std::string::npos)
       << out;
 }
 
