@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "daemon/core/log.h"
+#include "daemon/socket_output.h"
 
 namespace hadirector::daemon {
 
@@ -96,14 +97,7 @@ class ControlClient : public std::enable_shared_from_this<ControlClient> {
   void reply_error(const std::string& message) { send({{"ok", false}, {"error", message}}); }
 
   void write_ready() {
-    while (!out_.empty()) {
-      ssize_t n = ::send(fd_.get(), out_.data(), out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n > 0) {
-        out_.erase(0, static_cast<size_t>(n));
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (write_queued(fd_.get(), out_) == WriteOutcome::kFailed) {
       close();
       return;
     }

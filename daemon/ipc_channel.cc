@@ -1,5 +1,7 @@
 #include "daemon/ipc_channel.h"
 
+#include "daemon/socket_output.h"
+
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -110,16 +112,8 @@ void IpcChannel::read_ready() {
 }
 
 void IpcChannel::write_ready() {
-  while (!out_.empty()) {
-    ssize_t n = ::send(fd_.get(), out_.data(), out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n > 0) {
-      out_.erase(0, static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+  if (write_queued(fd_.get(), out_) == WriteOutcome::kFailed)
     return close(std::string("write failed: ") + strerrorname_np(errno));
-  }
   update_events();
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "daemon/core/log.h"
+#include "daemon/json_fields.h"
 #include "vrrp/io/netlink_address_manager.h"
 #include "vrrp/io/netlink_link_monitor.h"
 #include "vrrp/io/packet_gratuitous_sender.h"
@@ -182,9 +183,20 @@ void VrrpModule::on_transition(const vrrp::TransitionRecord& r) {
     auto found = instances_.find(n);
     return found == instances_.end() ? nullptr : found->second.instance.get();
   });
+  relay_states();
+}
+
+void VrrpModule::relay_states() {
+  if (!ctx_.relay) return;
+  nlohmann::json states = nlohmann::json::object();
+  for (const auto& [name, entry] : instances_) states[name] = vrrp::state_name(entry.instance->state());
+  ctx_.relay("checker", {{"vrrp_states", states}});
 }
 
 void VrrpModule::on_relay(const std::string& from, const nlohmann::json& payload) {
+  // A restarted checker worker (it follows our states for the IPVS sync daemon) asks again.
+  if (from == "supervisor" && json_string(payload, "peer_started") == "checker")
+    return relay_states();
   if (from != "checker" || !payload.is_object()) return;
   auto health = payload.find("virtual_server_health");
   if (health == payload.end() || !health->is_object()) return;

@@ -49,6 +49,8 @@ class VrrpModule final : public WorkerModule {
   const vrrp::VrrpInstance* instance(const std::string& name) const;
 
  private:
+  // Tells the checker worker every instance's state (it runs the IPVS sync daemon's role).
+  void relay_states();
   struct Entry {
     std::unique_ptr<vrrp::NotifyQueue> notify;
     std::unique_ptr<vrrp::InstanceTracking> tracking;
