@@ -81,6 +81,25 @@ TEST_F(CtlTest, ServersOfAnUnknownVirtualServerExitsFour) {
   EXPECT_NE(r.err.find("no virtual server named 'nosuch'"), std::string::npos) << r.err;
 }
 
+// What the shipped bash completion offers for the words typed so far (the last may be empty).
+std::string complete(const std::vector<std::string>& words) {
+  std::string ctl = binary_path("hadirectorctl");
+  std::string script = "PATH=" + ctl.substr(0, ctl.rfind('/')) + ":$PATH; source " + HD_SOURCE_DIR +
+                       "/etc/bash-completion/hadirectorctl; COMP_WORDS=(";
+  for (const auto& w : words) script += "'" + w + "' ";
+  script += "); COMP_CWORD=" + std::to_string(words.size() - 1) +
+            "; _hadirectorctl; echo \"${COMPREPLY[*]}\"";
+  return run_command({"bash", "-c", script}).out;
+}
+
+TEST_F(CtlTest, BashCompletionOffersCommandsAndTheDaemonsServers) {
+  const std::string s = daemon_.socket_path();
+  EXPECT_EQ(complete({"hadirectorctl", "in"}), "instances\n");
+  EXPECT_EQ(complete({"hadirectorctl", "-s", s, "servers", ""}), "web-tcp dns\n");
+  EXPECT_EQ(complete({"hadirectorctl", "-s", s, "drain", "web-tcp", ""}), "127.0.0.1:9\n");
+  EXPECT_EQ(complete({"hadirectorctl", "status", "--j"}), "--json\n");
+}
+
 TEST(CtlHelp, EveryCommandHasItsOwnHelp) {
   for (const char* cmd : kCommands) {
     auto r = ctl_offline({cmd, "--help"});
