@@ -4,11 +4,45 @@
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
 
+#include <cstdint>
 #include <map>
+#include <string_view>
 #include <sstream>
 
 namespace hadirector::config::detail {
 namespace {
+
+// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool valid_utf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t extra = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (text.size() - i <= extra) return false;
+    for (size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
 
 // Aliases copy their anchor's subtree; this bounds what a "billion laughs" document can make.
 constexpr size_t kMaxAliasNodes = 100'000;
@@ -61,6 +95,9 @@ class Builder : public YAML::EventHandler {
                 const std::string& value) override {
     Node node;
     node.mark = to_mark(mark);
+    // YAML text is Unicode; a value with stray bytes could not be written back by --dump-config
+    // (the emitter replaces them), so it is refused where it stands.
+    if (!valid_utf8(value)) errors_.push_back({node.mark, "value is not valid UTF-8"});
     if (!is_null_scalar(tag, value)) {
       node.kind = Node::Kind::kScalar;
       node.scalar = value;

@@ -20,6 +20,12 @@ TEST(ConfigErrors, DuplicateKeyNamesFirstOccurrence) {
               ElementsAre("t.yaml:4:3: duplicate key 'router_id' (first at 3:3)"));
 }
 
+TEST(ConfigErrors, ValueThatIsNotUtf8IsRefused) {
+  // Found by fuzzing: --dump-config could not write such a value back unchanged.
+  EXPECT_THAT(errors_of(std::string("version: 1\nglobal:\n router_id: \0 \xff", 34)),
+              ElementsAre("t.yaml:3:13: value is not valid UTF-8"));
+}
+
 TEST(ConfigErrors, NonScalarMapKey) {
   EXPECT_THAT(errors_of("version: 1\n? [a]\n: 1\n"),
               ElementsAre("t.yaml:2:3: map keys must be plain strings"));
