@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
 # The README's first command: builds hadirector and shows the running daemon on a
-# self-contained configuration: start-up and readiness, status, a reload with a change, a
-# rejected reload, a crashed worker restarted, and a clean stop. Needs nothing but this tree.
+# self-contained configuration, in a network namespace of its own (a veth pair carries the
+# VRRP instance, so nothing touches the host's network): start-up and readiness, the instance
+# becoming MASTER with its VIP, a reload with a change, a rejected reload, a crashed worker
+# restarted, and a clean stop. Needs root and nothing but this tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ $EUID -ne 0 ]]; then
+  echo "demo: run as root (it creates a network namespace and installs packages)" >&2
+  exit 1
+fi
 scripts/setup-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" --target hadirectord hadirectorctl
 
 work=$(mktemp -d /tmp/hadirector-demo.XXXXXX)
+ns=hd-demo-$$
 daemon_pid=""
 cleanup() {
   if [[ -n $daemon_pid ]] && kill -0 "$daemon_pid" 2>/dev/null; then
     kill -TERM "$daemon_pid" 2>/dev/null || true
     wait "$daemon_pid" 2>/dev/null || true
   fi
+  ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -37,7 +45,7 @@ global:
 vrrp:
   instances:
     - name: web
-      interface: lo
+      interface: demo0
       vrid: 51
       priority: 150
       advert_interval: 100ms
@@ -54,11 +62,24 @@ YAML
 step "validate the configuration"
 "$d/hadirectord" --check-config -f "$work/hadirector.yaml"
 
-step "start hadirectord (log: $work/daemon.log)"
-"$d/hadirectord" -f "$work/hadirector.yaml" --runtime-dir "$work/run" 2>"$work/daemon.log" &
+step "network namespace $ns with a veth pair demo0-demo1 (203.0.113.1/24)"
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" link add demo0 type veth peer name demo1
+ip -n "$ns" link set demo1 up
+ip -n "$ns" link set demo0 up
+ip -n "$ns" addr add 203.0.113.1/24 dev demo0
+
+step "start hadirectord in it (log: $work/daemon.log)"
+ip netns exec "$ns" "$d/hadirectord" -f "$work/hadirector.yaml" --runtime-dir "$work/run" \
+  2>"$work/daemon.log" &
 daemon_pid=$!
 wait_for 10 ctl status
+echo "alone on its segment, instance web becomes MASTER after Master_Down_Interval:"
+wait_for 5 sh -c "$d/hadirectorctl -s $work/run/control.sock status --json | grep -q '\"state\": \"MASTER\"'"
 ctl status
+echo
+ip -n "$ns" -br addr show demo0
 
 step "reload with a second real server (SIGHUP)"
 printf '      - address: 198.51.100.12:80\n' >>"$work/hadirector.yaml"
@@ -74,7 +95,7 @@ ctl reload || true
 cp "$work/good.yaml" "$work/hadirector.yaml"
 
 step "kill -9 the checker worker: the supervisor restarts it"
-checker=$(ctl status --json | python3 -c 'import json,sys; print([p["pid"] for p in json.load(sys.stdin)["processes"] if p["name"]=="checker"][0])')
+checker=$(ctl status | awk '$1 == "checker" {print $2}')
 kill -9 "$checker"
 wait_for 5 sh -c "$d/hadirectorctl -s $work/run/control.sock status --json | grep -q '\"restarts\": 1'"
 ctl status | sed -n '/PROCESS/,/^$/p'
