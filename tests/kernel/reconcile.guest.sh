@@ -9,7 +9,7 @@ build=${1:?usage: reconcile.guest.sh BUILD_DIR}
 daemon=$build/daemon/hadirectord
 [[ -x $daemon ]] || { echo "no $daemon"; exit 1; }
 modprobe ip_vs
-work=$(mktemp -d /tmp/hd-reconcile.XXXXXX)
+work=$(mktemp -d /run/hd-reconcile.XXXXXX)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -12,7 +12,7 @@ daemon=$build/daemon/hadirectord
 ctl=$build/daemon/hadirectorctl
 [[ -x $daemon && -x $ctl ]] || { echo "no $daemon or $ctl"; exit 1; }
 modprobe ip_vs
-work=$(mktemp -d /tmp/hd-sync.XXXXXX)
+work=$(mktemp -d /run/hd-sync.XXXXXX)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
