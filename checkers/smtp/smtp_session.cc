@@ -157,9 +157,12 @@ void SmtpSession::queue(std::string line) { out_ += line; }
 void SmtpSession::finish(ProbeResult result) {
   step_ = Step::kFinished;
   watch_.cancel();
-  // Last: the callback usually destroys this session.
-  Done done = std::move(done_);
-  done(std::move(result));
+  // The callback usually destroys this session, so it runs from the loop, never from inside
+  // one of our own methods (which still read members after finish()).
+  deferred_ = loop_.defer([this, result = std::move(result)]() mutable {
+    Done done = std::move(done_);
+    done(std::move(result));
+  });
 }
 
 void SmtpSession::fail_later(std::string reason, std::string detail) {
