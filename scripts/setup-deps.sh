@@ -10,7 +10,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev libsnmp-dev
   libgtest-dev libgmock-dev
   # tests: namespaces, interop peer, kernel VM, systemd unit check
-  iproute2 procps psmisc systemd keepalived ipvsadm tcpdump curl
+  iproute2 procps psmisc systemd keepalived ipvsadm tcpdump curl dnsmasq-base
   qemu-system-x86 xz-utils cpio kmod
 )
 

@@ -149,16 +149,24 @@ inline uint16_t closed_port() {
   return ntohs(a.sin_port);
 }
 
-// A self-signed certificate for 127.0.0.1 and "localhost", written as PEM to `cert_path`.
+// What a test certificate says: its names and its validity window relative to now.
+struct CertOptions {
+  std::string subject_alt_name = "IP:127.0.0.1,DNS:localhost";
+  long not_before_s = -3600;
+  long not_after_s = 86400;
+};
+
+// A self-signed certificate (by default for 127.0.0.1 and "localhost", valid now), written as
+// PEM to `cert_path`.
 class SelfSignedCert {
  public:
-  explicit SelfSignedCert(const std::string& cert_path) {
+  explicit SelfSignedCert(const std::string& cert_path, const CertOptions& options = {}) {
     key_ = EVP_EC_gen("P-256");
     cert_ = X509_new();
     X509_set_version(cert_, 2);
     ASN1_INTEGER_set(X509_get_serialNumber(cert_), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert_), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(cert_), 86400);
+    X509_gmtime_adj(X509_getm_notBefore(cert_), options.not_before_s);
+    X509_gmtime_adj(X509_getm_notAfter(cert_), options.not_after_s);
     X509_set_pubkey(cert_, key_);
     X509_NAME* name = X509_get_subject_name(cert_);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
@@ -166,7 +174,7 @@ class SelfSignedCert {
                                0);
     X509_set_issuer_name(cert_, name);
     add_extension(NID_basic_constraints, "critical,CA:TRUE");
-    add_extension(NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+    add_extension(NID_subject_alt_name, options.subject_alt_name.c_str());
     X509_sign(cert_, key_, EVP_sha256());
     FILE* f = std::fopen(cert_path.c_str(), "w");
     PEM_write_X509(f, cert_);
