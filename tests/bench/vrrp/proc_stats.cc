@@ -1,0 +1,59 @@
+#include "tests/bench/vrrp/proc_stats.h"
+
+#include <filesystem>
+#include <sstream>
+#include <string>
+
+#include "tests/netns/daemon_harness.h"
+
+namespace hadirector::bench {
+namespace {
+
+// The fields of /proc/PID/stat after the command name: state is field 3, utime 14, stime 15.
+std::vector<std::string> stat_fields(pid_t pid) {
+  const std::string stat = testing::read_file("/proc/" + std::to_string(pid) + "/stat");
+  const size_t paren = stat.rfind(')');
+  std::vector<std::string> out;
+  if (paren == std::string::npos) return out;
+  std::istringstream in(stat.substr(paren + 2));
+  for (std::string f; in >> f;) out.push_back(f);
+  return out;
+}
+
+}  // namespace
+
+std::vector<pid_t> process_tree(pid_t root) {
+  std::vector<pid_t> out;
+  if (!testing::process_exists(root)) return out;
+  out.push_back(root);
+  for (size_t i = 0; i < out.size(); ++i)
+    for (pid_t child : testing::children_of(out[i])) out.push_back(child);
+  return out;
+}
+
+CpuSample cpu_of(const std::vector<pid_t>& pids) {
+  CpuSample s;
+  for (pid_t pid : pids) {
+    const auto f = stat_fields(pid);
+    if (f.size() > 12) s.ticks += std::stoll(f[11]) + std::stoll(f[12]);
+    std::error_code ec;
+    const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+    for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+      const std::string sched = testing::read_file(t.path().string() + "/schedstat");
+      if (!sched.empty()) s.ns += std::stoll(sched);
+    }
+  }
+  return s;
+}
+
+int64_t pss_kib(const std::vector<pid_t>& pids) {
+  int64_t total = 0;
+  for (pid_t pid : pids) {
+    const std::string rollup = testing::read_file("/proc/" + std::to_string(pid) + "/smaps_rollup");
+    const size_t at = rollup.find("\nPss:");
+    if (at != std::string::npos) total += std::stoll(rollup.substr(at + 5));
+  }
+  return total;
+}
+
+}  // namespace hadirector::bench

@@ -1,0 +1,26 @@
+// What a daemon costs, read from /proc: its process tree, CPU time and proportional memory.
+// CPU comes from each thread's schedstat (nanoseconds) because utime+stime in /proc/PID/stat
+// count whole clock ticks (10 ms), too coarse for microseconds per advert; the tick figure is
+// kept as a cross-check. Processes that exit during a window are not counted.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace hadirector::bench {
+
+// `root` and all its descendants that are alive now.
+std::vector<pid_t> process_tree(pid_t root);
+
+struct CpuSample {
+  int64_t ns = 0;     // sum of schedstat run time over every thread
+  int64_t ticks = 0;  // sum of utime+stime over the processes (USER_HZ ticks)
+};
+CpuSample cpu_of(const std::vector<pid_t>& pids);
+
+// Sum of Pss over the processes (smaps_rollup), in KiB.
+int64_t pss_kib(const std::vector<pid_t>& pids);
+
+}  // namespace hadirector::bench

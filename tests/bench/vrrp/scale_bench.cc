@@ -1,0 +1,102 @@
+// 1000 VRRP instances at 1 s adverts on each director of the pair (4 VLANs on eth0, 250 VRIDs
+// each, one /32 VIP per instance), hadirectord then keepalived with the same instances: CPU in
+// percent of one core over the window and PSS summed over the daemon's processes, for the
+// master and the backup.
+#include <thread>
+
+#include "tests/bench/vrrp/bench_report.h"
+#include "tests/bench/vrrp/proc_stats.h"
+#include "tests/bench/vrrp/vrrp_bench_lab.h"
+
+namespace hadirector::bench {
+namespace {
+
+using std::chrono::seconds;
+constexpr int kVlans = 4;
+constexpr int kPerVlan = 250;
+
+std::string vlan(int v) { return "eth0." + std::to_string(100 + v); }
+
+std::vector<InstanceSpec> instances(int priority) {
+  std::vector<InstanceSpec> out;
+  for (int v = 1; v <= kVlans; ++v)
+    for (int id = 1; id <= kPerVlan; ++id)
+      out.push_back({"s" + std::to_string(v) + "_" + std::to_string(id), vlan(v), id, priority, 3,
+                     1000, "198.19." + std::to_string(v) + "." + std::to_string(id) + "/32"});
+  return out;
+}
+
+class Scale : public VrrpBenchLab {
+ protected:
+  void add_vlans() {
+    for (int i = 1; i <= 2; ++i)
+      for (int v = 1; v <= kVlans; ++v) {
+        const std::string& ns = ns_[static_cast<size_t>(i - 1)];
+        lab_.exec_ok(ns, {"ip", "link", "add", "link", "eth0", "name", vlan(v), "type", "vlan",
+                          "id", std::to_string(100 + v)});
+        lab_.exec_ok(ns, {"ip", "link", "set", vlan(v), "up"});
+        lab_.exec_ok(ns, {"ip", "addr", "add",
+                          "198.18." + std::to_string(v) + "." + std::to_string(i) + "/24", "dev",
+                          vlan(v)});
+      }
+  }
+  int vips(int i) {
+    int n = 0;
+    for (int v = 1; v <= kVlans; ++v) {
+      auto list = probes_[static_cast<size_t>(i - 1)]->addresses(vlan(v));
+      if (!list) continue;
+      for (const auto& p : *list)
+        if (p.to_string().starts_with("198.19.")) ++n;
+    }
+    return n;
+  }
+};
+
+TEST_F(Scale, ThousandInstancesAtOneSecondAdverts) {
+  add_vlans();
+  const int window_s = quick() ? 5 : 30;
+  const int total = kVlans * kPerVlan;
+  double cpu[2][2], pss[2][2];  // [daemon][master, backup]
+  for (Daemon kind : {Daemon::kHadirector, Daemon::kKeepalived}) {
+    const int k = kind == Daemon::kKeepalived;
+    auto a = director(kind, 1, instances(200));
+    auto b = director(kind, 2, instances(100));
+    const auto started = std::chrono::steady_clock::now();
+    b->start();
+    a->start();
+    const bool settled = testing::eventually(
+        [&] { return vips(1) == total && vips(2) == 0; }, seconds(180),
+        std::chrono::milliseconds(200));
+    const double settle_s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                          started).count();
+    EXPECT_TRUE(settled) << daemon_name(kind) << ": master holds " << vips(1)
+                         << " VIPs, backup " << vips(2);
+    std::this_thread::sleep_for(seconds(quick() ? 2 : 5));
+    const auto pa = a->pids(), pb = b->pids();
+    const CpuSample a0 = cpu_of(pa), b0 = cpu_of(pb);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(seconds(window_s));
+    const CpuSample a1 = cpu_of(pa), b1 = cpu_of(pb);
+    const double wall_ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    cpu[k][0] = 100.0 * static_cast<double>(a1.ns - a0.ns) / wall_ns;
+    cpu[k][1] = 100.0 * static_cast<double>(b1.ns - b0.ns) / wall_ns;
+    pss[k][0] = static_cast<double>(pss_kib(pa)) / 1024;
+    pss[k][1] = static_cast<double>(pss_kib(pb)) / 1024;
+    detail("%s: %d instances settled in %.1f s; master %.2f %% CPU, %.1f MiB PSS (%zu "
+           "processes); backup %.2f %%, %.1f MiB (%zu)",
+           daemon_name(kind), total, settle_s, cpu[k][0], pss[k][0], pa.size(), cpu[k][1],
+           pss[k][1], pb.size());
+    b->crash();
+    a->crash();
+  }
+  const std::string note = std::to_string(total) + " instances, 1 s adverts, " +
+                           std::to_string(window_s) + " s window";
+  report("vrrp.scale1000_cpu_master", "% core", cpu[0][0], cpu[1][0], "< ka", note);
+  report("vrrp.scale1000_cpu_backup", "% core", cpu[0][1], cpu[1][1], "< ka", note);
+  report("vrrp.scale1000_pss_master", "MiB", pss[0][0], pss[1][0], "< ka", "smaps_rollup, all processes");
+  report("vrrp.scale1000_pss_backup", "MiB", pss[0][1], pss[1][1], "< ka", "smaps_rollup, all processes");
+}
+
+}  // namespace
+}  // namespace hadirector::bench
