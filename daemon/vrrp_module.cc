@@ -12,7 +12,6 @@
 #include "vrrp/io/netlink_link_monitor.h"
 #include "vrrp/io/packet_gratuitous_sender.h"
 #include "vrrp/io/raw_vrrp_socket.h"
-#include "vrrp/sync_group.h"
 
 namespace hadirector::daemon {
 
@@ -54,6 +53,11 @@ core::Status VrrpModule::ensure_io() {
     io_ = std::move(*io);
   }
   if (!sockets_) sockets_ = std::make_unique<vrrp::VrrpSocketRegistry>(io_.open_socket);
+  if (!groups_)
+    groups_ = std::make_unique<vrrp::SyncGroups>(io_.launcher, [this](const std::string& n) {
+      auto it = instances_.find(n);
+      return it == instances_.end() ? nullptr : it->second.instance.get();
+    });
   if (!files_) {
     auto files = vrrp::FileMonitor::create(ctx_.loop, states_.files);
     if (!files) return std::unexpected(files.error());
@@ -69,6 +73,7 @@ core::Status VrrpModule::configure(const config::Config& config) {
   apply_scripts(config);
   apply_files();
   for (const auto& cfg : config.vrrp.instances) add_instance(cfg);
+  apply_groups();
   for (auto& [name, entry] : instances_) entry.instance->start();
   return {};
 }
@@ -80,6 +85,7 @@ core::Status VrrpModule::reconfigure(const config::Config&, const config::Config
   apply_scripts(new_config);
   apply_files();
   for (const auto& name : diff.instances_removed) remove_instance(name);
+  std::vector<std::string> to_start;
   for (const auto& name : diff.instances_changed) {
     auto it = std::ranges::find(new_config.vrrp.instances, name, &config::VrrpInstance::name);
     auto entry = instances_.find(name);
@@ -89,22 +95,20 @@ core::Status VrrpModule::reconfigure(const config::Config&, const config::Config
     } else {
       remove_instance(name);
       add_instance(*it);
-      instances_.at(name).instance->start();
+      to_start.push_back(name);
     }
   }
   for (const auto& name : diff.instances_added) {
     auto it = std::ranges::find(new_config.vrrp.instances, name, &config::VrrpInstance::name);
     if (it == new_config.vrrp.instances.end()) continue;
     add_instance(*it);
-    instances_.at(name).instance->start();
+    to_start.push_back(name);
   }
   // Script weights or tracking lists may have changed: re-derive every instance's tracking
   // (an unchanged result changes nothing).
   for (auto& [name, entry] : instances_) attach_tracking(entry);
-  vrrp::apply_sync_groups(config_.vrrp.sync_groups, [this](const std::string& n) {
-    auto it = instances_.find(n);
-    return it == instances_.end() ? nullptr : it->second.instance.get();
-  });
+  apply_groups();
+  for (const auto& name : to_start) instances_.at(name).instance->start();
   return {};
 }
 
@@ -163,6 +167,10 @@ void VrrpModule::apply_files() {
   files_->set_paths(paths);
 }
 
+void VrrpModule::apply_groups() {
+  groups_->configure(config_.vrrp.sync_groups, config_.global.script_user);
+}
+
 void VrrpModule::on_transition(const vrrp::TransitionRecord& r) {
   if (ctx_.emit_event) {
     ctx_.emit_event({{"kind", "vrrp"},
@@ -179,10 +187,7 @@ void VrrpModule::on_transition(const vrrp::TransitionRecord& r) {
                                             r.instance, r.to, r.priority))
       it->second.notify->push(std::move(argv), config_.global.script_user);
   }
-  vrrp::apply_sync_groups(config_.vrrp.sync_groups, [this](const std::string& n) {
-    auto found = instances_.find(n);
-    return found == instances_.end() ? nullptr : found->second.instance.get();
-  });
+  groups_->on_transition(r);
   relay_states();
 }
 
@@ -212,7 +217,7 @@ void VrrpModule::stop(std::function<void()> done) {
 
 // Stop notify scripts get a bounded time to finish before the worker exits.
 void VrrpModule::wait_for_notify(std::function<void()> done, core::TimePoint deadline) {
-  const bool busy = std::ranges::any_of(instances_, [](const auto& e) {
+  const bool busy = groups_->notify_busy() || std::ranges::any_of(instances_, [](const auto& e) {
     return e.second.notify->busy() || e.second.notify->queued() > 0;
   });
   if (!busy || ctx_.loop.now() >= deadline) {

@@ -16,6 +16,7 @@
 #include "vrrp/instance.h"
 #include "vrrp/notify.h"
 #include "vrrp/script_monitor.h"
+#include "vrrp/sync_group.h"
 #include "vrrp/tracking.h"
 
 namespace hadirector::daemon {
@@ -62,6 +63,7 @@ class VrrpModule final : public WorkerModule {
   void attach_tracking(Entry& entry);
   void apply_scripts(const config::Config& config);
   void apply_files();
+  void apply_groups();
   void on_transition(const vrrp::TransitionRecord& record);
   void apply_realtime(bool realtime);
   void wait_for_notify(std::function<void()> done, core::TimePoint deadline);
@@ -75,6 +77,7 @@ class VrrpModule final : public WorkerModule {
   std::map<std::string, std::unique_ptr<vrrp::ScriptMonitor>> scripts_;
   std::unique_ptr<vrrp::FileMonitor> files_;
   std::map<std::string, Entry> instances_;
+  std::unique_ptr<vrrp::SyncGroups> groups_;
   bool realtime_ = false;
   core::Handle stop_poll_;
 };

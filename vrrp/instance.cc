@@ -53,6 +53,7 @@ StateMachineParams VrrpInstance::machine_params() const {
   p.preempt = config_.preempt;
   p.preempt_delay = config_.preempt_delay;
   p.accept_mode = config_.accept;
+  p.in_sync_group = in_sync_group_;
   if (source_) p.primary_address = *source_;
   return p;
 }
@@ -141,6 +142,17 @@ void VrrpInstance::set_group_fault(bool fault) {
   if (faulted != was_faulted) faulted ? feed(FaultSet{}) : feed(FaultCleared{});
 }
 
+void VrrpInstance::set_sync_group(bool in_group, WantMasterFn want) {
+  want_master_ = std::move(want);
+  if (in_group == in_sync_group_) return;
+  in_sync_group_ = in_group;
+  feed(SyncGroupMembership{in_group});
+}
+
+void VrrpInstance::follow_master() { feed(GroupMaster{}); }
+
+void VrrpInstance::follow_backup() { feed(GroupBackup{}); }
+
 bool VrrpInstance::same_identity(const config::VrrpInstance& next) const {
   return next.interface == config_.interface && next.vrid == config_.vrid &&
          next.family == config_.family && next.vmac == config_.vmac &&
@@ -184,7 +196,7 @@ void VrrpInstance::rebuild(State target) {
   hide_transitions_ = true;
   fresh_machine();
   if (target != State::kInitialize) feed(Startup{});
-  if (target == State::kMaster && machine_->state() == State::kBackup) feed(MasterDownTimerFired{});
+  if (target == State::kMaster && machine_->state() == State::kBackup) feed(GroupMaster{});
   hide_transitions_ = false;
 }
 
@@ -229,6 +241,9 @@ void VrrpInstance::execute(const Action& action) {
                    remove_vips(config_.virtual_addresses);
                  },
                  [&](const SendGratuitous&) { announce(config_.virtual_addresses); },
+                 [&](const WantMaster&) {
+                   if (want_master_) want_master_(config_.name);
+                 },
                  [&](const Transition& t) { on_transition(t); },
              },
              action);

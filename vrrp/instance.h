@@ -71,6 +71,7 @@ std::string reason_code(Reason reason);
 class VrrpInstance {
  public:
   using TransitionFn = std::function<void(const TransitionRecord&)>;
+  using WantMasterFn = std::function<void(const std::string& instance)>;
 
   VrrpInstance(config::VrrpInstance config, InstanceDeps deps, TransitionFn on_transition);
   // Cancels timers and the socket subscription. Sends nothing: call stop() first for a
@@ -92,6 +93,12 @@ class VrrpInstance {
   void set_group_fault(bool fault);
   // FAULT of our own (interface down or tracked fault), not merely following the group.
   bool own_fault() const { return !link_up_ || tracking_fault_; }
+  // Sync group membership (vrrp/sync_group.h): while in a group of several, a takeover waits
+  // for the group; `want` hears when this member would take over.
+  void set_sync_group(bool in_group, WantMasterFn want);
+  bool wants_master() const { return machine_->wants_master(); }
+  void follow_master();  // the group goes MASTER
+  void follow_backup();  // another member fell back to BACKUP
 
   // Whether `next` keeps this router's identity (interface, VRID, family): then update()
   // applies it without a state change; otherwise the module recreates the instance.
@@ -152,6 +159,8 @@ class VrrpInstance {
   bool link_up_ = true;
   bool tracking_fault_ = false;
   bool group_fault_ = false;
+  bool in_sync_group_ = false;
+  WantMasterFn want_master_;
   int tracking_weight_ = 0;
   bool started_ = false;
   bool hide_transitions_ = false;

@@ -52,6 +52,8 @@ const char* reason_name(Reason reason) {
       return "fault-tracked";
     case Reason::kFaultCleared:
       return "fault-cleared";
+    case Reason::kSyncGroup:
+      return "sync-group";
   }
   return "unknown";
 }
@@ -121,6 +123,12 @@ void StateMachine::on(const AdvertReceived& advert, Output& out) {
 // ours is the higher priority).
 void StateMachine::on(const MasterDownTimerFired&, Output& out) {
   if (state_ != State::kBackup) return;  // a stale expiry
+  if (params_.in_sync_group) {
+    // Prefer BACKUP: take over only when every member wants to, so a group is never split.
+    wants_master_ = true;
+    out.actions.push_back(WantMaster{});
+    return;
+  }
   become_master(takeover_reason_, out);
 }
 
@@ -176,6 +184,22 @@ void StateMachine::on(const PreemptDelayElapsed&, Output& out) {
   }
 }
 
+void StateMachine::on(const SyncGroupMembership& membership, Output& out) {
+  params_.in_sync_group = membership.in_group;
+  // Released from the group while waiting for it: take over as the timer asked.
+  if (!membership.in_group && wants_master_ && state_ == State::kBackup)
+    become_master(takeover_reason_, out);
+}
+
+void StateMachine::on(const GroupMaster&, Output& out) {
+  if (state_ != State::kBackup) return;
+  become_master(wants_master_ ? takeover_reason_ : Reason::kSyncGroup, out);
+}
+
+void StateMachine::on(const GroupBackup&, Output& out) {
+  if (state_ == State::kMaster) become_backup(Reason::kSyncGroup, out);
+}
+
 // RFC 5798 §6.4.2, "If an ADVERTISEMENT is received".
 void StateMachine::backup_receives(const AdvertReceived& advert, Output& out) {
   if (advert.priority == kStopPriority) {
@@ -201,6 +225,7 @@ void StateMachine::backup_receives(const AdvertReceived& advert, Output& out) {
   }
   learn_interval(advert.max_adver_interval);
   takeover_reason_ = Reason::kMasterDownTimer;
+  wants_master_ = false;  // a master we accept has spoken
   out.actions.push_back(StartMasterDownTimer{master_down_interval()});
 }
 
@@ -284,6 +309,7 @@ void StateMachine::enter_fault(Reason reason, Output& out) {
 }
 
 void StateMachine::transition(State to, Reason reason, Output& out) {
+  wants_master_ = false;
   out.actions.push_back(Transition{state_, to, reason});
   state_ = to;
 }

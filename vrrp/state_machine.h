@@ -33,6 +33,7 @@ enum class Reason : uint8_t {
   kInterfaceUp,                 // Fault -> Backup/Master
   kFaultTracked,                // -> Fault: a weight-0 tracked object is down
   kFaultCleared,                // Fault -> Backup/Master
+  kSyncGroup,                   // Backup <-> Master: following another member of our sync group
 };
 // Reason codes for logs and events, e.g. "master-down-timer".
 const char* reason_name(Reason reason);
@@ -45,6 +46,9 @@ struct StateMachineParams {
   milliseconds preempt_delay{0};       // hold a preemption this long (0: at once)
   bool accept_mode = false;            // Accept_Mode (§6.1): only carried to the glue
   IpAddress primary_address;           // ours, for the equal-priority tie-break (§6.4.3)
+  // A member of a sync group with other members: a takeover waits until the whole group wants
+  // it (WantMaster, then GroupMaster), so a group never splits between two directors.
+  bool in_sync_group = false;
 };
 
 // Events.
@@ -65,9 +69,14 @@ struct PriorityChanged {
   int priority = 100;  // new effective priority (vrrp/priority.h)
 };
 struct PreemptDelayElapsed {};
+struct SyncGroupMembership {
+  bool in_group = false;  // whether other members share our fate (StateMachineParams)
+};
+struct GroupMaster {};  // the group goes MASTER: a BACKUP member follows
+struct GroupBackup {};  // a member fell back to BACKUP: a MASTER member follows
 using Event = std::variant<Startup, Shutdown, AdvertReceived, MasterDownTimerFired, AdverTimerFired,
                            InterfaceUp, InterfaceDown, FaultSet, FaultCleared, PriorityChanged,
-                           PreemptDelayElapsed>;
+                           PreemptDelayElapsed, SyncGroupMembership, GroupMaster, GroupBackup>;
 
 // Actions, in the order the glue executes them. Starting a timer replaces that timer if it runs.
 struct SendAdvert {
@@ -89,6 +98,8 @@ struct AddVips {
 };
 struct RemoveVips {};
 struct SendGratuitous {};  // gratuitous ARP / unsolicited NA for every VIP (§6.4.2)
+// A sync group member would take over now but waits for the rest of its group (GroupMaster).
+struct WantMaster {};
 struct Transition {
   State from;
   State to;
@@ -97,7 +108,7 @@ struct Transition {
 };
 using Action = std::variant<SendAdvert, StartAdverTimer, StartMasterDownTimer,
                             StartPreemptDelayTimer, StopPreemptDelayTimer, StopTimers, AddVips,
-                            RemoveVips, SendGratuitous, Transition>;
+                            RemoveVips, SendGratuitous, WantMaster, Transition>;
 
 struct Output {
   State state;
@@ -121,6 +132,8 @@ class StateMachine {
   microseconds master_adver_interval() const { return master_adver_interval_; }
   microseconds skew_time() const;
   microseconds master_down_interval() const;
+  // A held sync group member whose master-down timer ran out and no master has spoken since.
+  bool wants_master() const { return wants_master_; }
 
  private:
   // One handler per event; each appends to `out`.
@@ -135,6 +148,9 @@ class StateMachine {
   void on(const FaultCleared&, Output& out);
   void on(const PriorityChanged& change, Output& out);
   void on(const PreemptDelayElapsed&, Output& out);
+  void on(const SyncGroupMembership& membership, Output& out);
+  void on(const GroupMaster&, Output& out);
+  void on(const GroupBackup&, Output& out);
 
   void backup_receives(const AdvertReceived& advert, Output& out);
   void master_receives(const AdvertReceived& advert, Output& out);
@@ -157,6 +173,7 @@ class StateMachine {
   bool preempt_delay_running_ = false;
   bool preempt_delay_elapsed_ = false;
   int last_master_priority_ = 0;
+  bool wants_master_ = false;
   // Why the master-down timer will have fired, for the transition's reason code.
   Reason takeover_reason_ = Reason::kMasterDownTimer;
 };

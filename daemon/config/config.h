@@ -129,6 +129,7 @@ struct VrrpInstance {
 struct SyncGroup {
   std::string name;
   std::vector<std::string> instances;
+  Notify notify;  // run with GROUP NAME STATE PRIORITY when the group's state changes
   bool operator==(const SyncGroup&) const = default;
 };
 

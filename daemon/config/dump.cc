@@ -136,6 +136,16 @@ void write_track(Writer& w, const Track& t) {
   w.e << EndMap;
 }
 
+void write_notify(Writer& w, const Notify& n) {
+  w.e << Key << "notify" << Value << BeginMap;
+  w.list("master", n.master);
+  w.list("backup", n.backup);
+  w.list("fault", n.fault);
+  w.list("stop", n.stop);
+  w.list("any", n.any);
+  w.e << EndMap;
+}
+
 void write_instance_protocol(Writer& w, const VrrpInstance& i) {
   w.kv("version", i.version);
   w.kv("advert_interval", i.advert_interval);
@@ -167,13 +177,8 @@ void write_instance(Writer& w, const VrrpInstance& i) {
     w.e << EndMap;
   }
   write_track(w, i.track);
-  w.e << Key << "notify" << Value << BeginMap;
-  w.list("master", i.notify.master);
-  w.list("backup", i.notify.backup);
-  w.list("fault", i.notify.fault);
-  w.list("stop", i.notify.stop);
-  w.list("any", i.notify.any);
-  w.e << EndMap << Key << "garp" << Value << BeginMap;
+  write_notify(w, i.notify);
+  w.e << Key << "garp" << Value << BeginMap;
   w.kv("count", i.garp.count);
   w.kv("interval", i.garp.interval);
   w.kv("repeat", i.garp.repeat);
@@ -191,6 +196,7 @@ void write_vrrp(Writer& w, const VrrpSettings& v) {
   write_maps(w, "sync_groups", v.sync_groups, [&](const SyncGroup& g) {
     w.kv("name", g.name);
     w.list("instances", g.instances);
+    write_notify(w, g.notify);
   });
   w.e << EndMap;
 }

@@ -60,6 +60,8 @@ void read_timing(MapReader& reader, Duration& interval, Duration& timeout, int& 
 // A tracking weight, -254..254 (0 = FAULT).
 int read_weight(MapReader& reader, int default_weight);
 
+// The optional `notify` map of an instance or a sync group (master/backup/fault/stop/any argv).
+void parse_notify(MapReader& parent, Notify& out);
 std::optional<VrrpInstance> parse_instance(const Node& node, ParseContext& ctx);
 void parse_global(const Node* node, ParseContext& ctx, Global& out);
 void parse_vrrp(const Node* node, ParseContext& ctx, VrrpSettings& out);

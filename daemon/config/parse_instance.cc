@@ -146,16 +146,6 @@ void parse_track(MapReader& parent, ParseContext& ctx, Track& out) {
   r.finish();
 }
 
-void parse_notify(MapReader& parent, Notify& out) {
-  MapReader r(parent.get("notify"), "notify", parent.errors());
-  r.read("master", out.master);
-  r.read("backup", out.backup);
-  r.read("fault", out.fault);
-  r.read("stop", out.stop);
-  r.read("any", out.any);
-  r.finish();
-}
-
 void parse_garp(MapReader& parent, Garp& out) {
   MapReader r(parent.get("garp"), "garp", parent.errors());
   r.read("count", out.count, 0, 100);
@@ -165,6 +155,16 @@ void parse_garp(MapReader& parent, Garp& out) {
 }
 
 }  // namespace
+
+void parse_notify(MapReader& parent, Notify& out) {
+  MapReader r(parent.get("notify"), "notify", parent.errors());
+  r.read("master", out.master);
+  r.read("backup", out.backup);
+  r.read("fault", out.fault);
+  r.read("stop", out.stop);
+  r.read("any", out.any);
+  r.finish();
+}
 
 std::optional<VrrpInstance> parse_instance(const Node& node, ParseContext& ctx) {
   MapReader r(&node, "vrrp instance", ctx.errors);

@@ -64,6 +64,7 @@ std::optional<SyncGroup> parse_sync_group(const Node& node, ParseContext& ctx,
                                               instances->kind == Node::Kind::kNull);
   if (listed_none && instances->items.empty())
     ctx.errors.add(instances->mark, "sync group 'instances' must list at least one instance");
+  parse_notify(r, out.notify);
   r.finish();
   return out;
 }

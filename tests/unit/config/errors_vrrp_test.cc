@@ -98,6 +98,12 @@ TEST(VrrpConfigErrors, InstanceInTwoSyncGroups) {
               ElementsAre("t.yaml:8:29: vrrp instance 'a' is already in sync group 'g'"));
 }
 
+TEST(VrrpConfigErrors, UnknownSyncGroupNotifyKey) {
+  EXPECT_THAT(errors_of(kTwoInstances + "  sync_groups:\n    - {name: g, instances: [a],"
+                                        " notify: {master: [/bin/n], slave: [/bin/n]}}\n"),
+              ElementsAre(::testing::HasSubstr("slave")));
+}
+
 TEST(VrrpConfigErrors, EmptySyncGroup) {
   EXPECT_THAT(errors_of(kTwoInstances + "  sync_groups:\n    - {name: g, instances: []}\n"),
               ElementsAre("t.yaml:7:28: sync group 'instances' must list at least one instance"));

@@ -244,7 +244,7 @@ TEST(ConfigLoader, FullyLoadedConfigRoundTrips) {
       "       notify: {any: [/bin/n], stop: [/bin/s, x]}}\n"
       "    - {name: b, interface: eth0, vrid: 9, virtual_addresses: ['2001:db8::9/64'],\n"
       "       accept: true, preempt: false, preempt_delay: 1.5s}\n"
-      "  sync_groups: [{name: g, instances: [a, b]}]\n"
+      "  sync_groups: [{name: g, instances: [a, b], notify: {master: [/bin/g, m]}}]\n"
       "virtual_servers:\n"
       "  - {name: m, fwmark: 3, scheduler: sh, scheduler_flags: [sh-port],\n"
       "     persistence: {timeout: 10m, netmask: 255.255.255.0}, forwarding: tun,\n"

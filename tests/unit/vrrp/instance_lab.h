@@ -5,12 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "daemon/core/manual_scheduler.h"
 #include "tests/fakes/fake_vrrp_io.h"
+#include "vrrp/child_launcher.h"
 #include "vrrp/instance.h"
 #include "vrrp/io/address_convert.h"
 
@@ -38,6 +40,27 @@ inline config::VrrpInstance instance_config(const std::string& name, int priorit
   return c;
 }
 
+// Records child launches (track and notify scripts); the test finishes them.
+struct FakeLauncher {
+  struct Run {
+    core::ChildSpec spec;
+    std::function<void(const core::ChildResult&)> done;
+  };
+  vrrp::ChildLauncher fn() {
+    return [this](const core::ChildSpec& spec, std::function<void(const core::ChildResult&)> d) {
+      runs.push_back({spec, std::move(d)});
+      return core::Result<core::Handle>(core::Handle([] {}));
+    };
+  }
+  void finish(size_t i, int exit_code) {
+    core::ChildResult r;
+    r.outcome = core::ChildResult::Outcome::kExited;
+    r.exit_code = exit_code;
+    runs[i].done(r);
+  }
+  std::vector<Run> runs;
+};
+
 struct Router {
   Router(core::ManualScheduler& scheduler, FakeVrrpLan& lan, const std::string& host,
          config::VrrpInstance cfg)
@@ -53,7 +76,10 @@ struct Router {
     links.set_link({2, "eth0", true, true, true});
     instance = std::make_unique<vrrp::VrrpInstance>(
         std::move(cfg), vrrp::InstanceDeps{scheduler, registry_, addresses, links, garp},
-        [this](const vrrp::TransitionRecord& r) { transitions.push_back(r); });
+        [this](const vrrp::TransitionRecord& r) {
+          transitions.push_back(r);
+          if (on_transition) on_transition(r);
+        });
   }
   ~Router() { instance.reset(); }
 
@@ -79,6 +105,7 @@ struct Router {
   vrrp::VrrpSocketRegistry registry_;
   FakeVrrpSocket* socket = nullptr;
   std::vector<vrrp::TransitionRecord> transitions;
+  std::function<void(const vrrp::TransitionRecord&)> on_transition;  // after recording
   std::unique_ptr<vrrp::VrrpInstance> instance;
 };
 

@@ -422,6 +422,59 @@ TEST(StateMachine, TransitionComesFirstSoTheLogPrecedesTheEffects) {
   EXPECT_TRUE(std::holds_alternative<Transition>(out.actions.front()));
 }
 
+StateMachineParams grouped(int priority = 100) {
+  StateMachineParams p = params(priority);
+  p.in_sync_group = true;
+  return p;
+}
+
+TEST(StateMachine, SyncGroupMemberWaitsForTheGroupWhenMasterDownTimerFires) {
+  StateMachine sm = backup(grouped());
+  Output out = sm.handle(MasterDownTimerFired{});
+  EXPECT_EQ(out.state, State::kBackup);
+  EXPECT_TRUE(has<WantMaster>(out));
+  EXPECT_TRUE(sm.wants_master());
+  out = sm.handle(GroupMaster{});
+  EXPECT_EQ(transition_of(out),
+            (Transition{State::kBackup, State::kMaster, Reason::kMasterDownTimer}));
+  EXPECT_TRUE(has<AddVips>(out));
+}
+
+TEST(StateMachine, SyncGroupMemberStopsWantingWhenAMasterSpeaks) {
+  StateMachine sm = backup(grouped());
+  sm.handle(MasterDownTimerFired{});
+  sm.handle(advert(200));
+  EXPECT_FALSE(sm.wants_master());
+}
+
+TEST(StateMachine, SyncGroupMemberKeepsWantingWhilePreemptingALowerMaster) {
+  StateMachine sm = backup(grouped(150));
+  sm.handle(MasterDownTimerFired{});
+  sm.handle(advert(100));
+  EXPECT_TRUE(sm.wants_master());
+}
+
+TEST(StateMachine, FollowingTheGroupToMasterReportsSyncGroup) {
+  StateMachine sm = backup(grouped());
+  EXPECT_EQ(transition_of(sm.handle(GroupMaster{})),
+            (Transition{State::kBackup, State::kMaster, Reason::kSyncGroup}));
+}
+
+TEST(StateMachine, FollowingTheGroupToBackupDropsVipsAndWatchesTheMaster) {
+  StateMachine sm = master(params());
+  Output out = sm.handle(GroupBackup{});
+  EXPECT_EQ(transition_of(out), (Transition{State::kMaster, State::kBackup, Reason::kSyncGroup}));
+  EXPECT_TRUE(has<RemoveVips>(out));
+  EXPECT_TRUE(has<StartMasterDownTimer>(out));
+  EXPECT_TRUE(sm.handle(GroupBackup{}).actions.empty());  // already BACKUP
+}
+
+TEST(StateMachine, LeavingTheGroupWhileWaitingTakesOverAtOnce) {
+  StateMachine sm = backup(grouped());
+  sm.handle(MasterDownTimerFired{});
+  EXPECT_EQ(sm.handle(SyncGroupMembership{false}).state, State::kMaster);
+}
+
 TEST(StateMachine, NamesStatesAndReasons) {
   EXPECT_STREQ(state_name(State::kInitialize), "INIT");
   EXPECT_STREQ(state_name(State::kBackup), "BACKUP");

@@ -1,5 +1,5 @@
-// Tracking, notify and sync groups: weights in effect, script rise/fall through a fake child
-// launcher on a manual clock, notify commands and their strict ordering, group faults.
+// Tracking and notify: weights in effect, script rise/fall through a fake child launcher on a
+// manual clock, notify commands and their strict ordering.
 #include "vrrp/tracking.h"
 
 #include <gtest/gtest.h>
@@ -8,33 +8,11 @@
 #include "vrrp/file_monitor.h"
 #include "vrrp/notify.h"
 #include "vrrp/script_monitor.h"
-#include "vrrp/sync_group.h"
 
 namespace hadirector::testing {
 namespace {
 
 using std::chrono::milliseconds;
-
-// Records launches; the test finishes them.
-struct FakeLauncher {
-  struct Run {
-    core::ChildSpec spec;
-    std::function<void(const core::ChildResult&)> done;
-  };
-  vrrp::ChildLauncher fn() {
-    return [this](const core::ChildSpec& spec, std::function<void(const core::ChildResult&)> d) {
-      runs.push_back({spec, std::move(d)});
-      return core::Result<core::Handle>(core::Handle([] {}));
-    };
-  }
-  void finish(size_t i, int exit_code) {
-    core::ChildResult r;
-    r.outcome = core::ChildResult::Outcome::kExited;
-    r.exit_code = exit_code;
-    runs[i].done(r);
-  }
-  std::vector<Run> runs;
-};
 
 TEST(TrackedWeight, PositiveAppliesWhileUpNegativeWhileDown) {
   EXPECT_EQ(vrrp::tracked_weight(20, true), 20);
@@ -151,56 +129,6 @@ TEST(TrackedFileValue, ParsesAnIntegerWithWhitespace) {
   EXPECT_EQ(vrrp::parse_tracked_value("-7"), -7);
   EXPECT_EQ(vrrp::parse_tracked_value("4x"), std::nullopt);
   EXPECT_EQ(vrrp::parse_tracked_value(""), std::nullopt);
-}
-
-class SyncGroups : public InstanceLab {};
-
-TEST_F(SyncGroups, AFaultInOneMemberFaultsTheGroupUntilItClears) {
-  Router& r = add("192.0.2.1/24", instance_config("web", 200));
-  auto other = instance_config("db", 200, "192.0.2.150/24");
-  other.vrid = 52;
-  Router& s = add("192.0.2.1/24", other);
-  std::vector<config::SyncGroup> groups = {{"front", {"web", "db"}}};
-  auto find = [&](const std::string& n) -> vrrp::VrrpInstance* {
-    return n == "web" ? r.instance.get() : n == "db" ? s.instance.get() : nullptr;
-  };
-  r.instance->start();
-  s.instance->start();
-  clock_.advance(milliseconds(1000));
-  ASSERT_EQ(s.state(), vrrp::State::kMaster);
-  r.instance->set_tracking(0, true);
-  vrrp::apply_sync_groups(groups, find);
-  EXPECT_EQ(s.state(), vrrp::State::kFault);
-  vrrp::apply_sync_groups(groups, find);  // group-induced fault is not sticky
-  r.instance->set_tracking(0, false);
-  vrrp::apply_sync_groups(groups, find);
-  EXPECT_EQ(s.state(), vrrp::State::kBackup);
-  EXPECT_EQ(vrrp::groups_of(groups, "db"), std::vector<std::string>{"front"});
-}
-
-TEST_F(SyncGroups, MemberBecomingMasterWhileAnotherHasAFaultEndsInFaultWithoutVips) {
-  auto other = instance_config("db", 200, "192.0.2.150/24");
-  other.vrid = 52;
-  Router& s = add("192.0.2.1/24", other);
-  Router& r = add("192.0.2.1/24", instance_config("web", 200));
-  std::vector<config::SyncGroup> groups = {{"front", {"web", "db"}}};
-  auto find = [&](const std::string& n) -> vrrp::VrrpInstance* {
-    return n == "web" ? r.instance.get() : n == "db" ? s.instance.get() : nullptr;
-  };
-  // The group rule runs from inside db's transition callback, as the module does.
-  s.instance = std::make_unique<vrrp::VrrpInstance>(
-      other, vrrp::InstanceDeps{clock_, s.registry_, s.addresses, s.links, s.garp},
-      [&](const vrrp::TransitionRecord& rec) {
-        s.transitions.push_back(rec);
-        vrrp::apply_sync_groups(groups, find);
-      });
-  r.instance->start();
-  s.instance->start();
-  clock_.advance(milliseconds(300));  // both BACKUP, master-down timers running
-  r.instance->set_tracking(0, true);  // web faults without telling the group yet
-  clock_.advance(milliseconds(1000));
-  EXPECT_EQ(s.state(), vrrp::State::kFault);
-  EXPECT_FALSE(s.has("192.0.2.150/24"));
 }
 
 }  // namespace
