@@ -78,6 +78,7 @@ core::Status Supervisor::start() {
   }
   add_worker("vrrp");
   add_worker("checker");
+  if (active_.parsed.snmp) add_worker("snmp");
   for (auto& w : workers_) {
     if (auto spawned = w->spawn(); !spawned) return spawned;
   }
@@ -145,6 +146,23 @@ void Supervisor::add_worker(const std::string& kind) {
   workers_.push_back(std::make_unique<WorkerProcess>(loop_, kind, std::move(argv), hooks));
 }
 
+void Supervisor::apply_snmp_worker() {
+  WorkerProcess* snmp = find_worker("snmp");
+  if (active_.parsed.snmp && !snmp) {
+    add_worker("snmp");
+    if (auto spawned = workers_.back()->spawn(); !spawned)
+      core::log_error("snmp worker: " + spawned.error().message() + "; retrying");
+  } else if (!active_.parsed.snmp && snmp) {
+    core::log_info("snmp section removed: stopping the snmp worker");
+    snmp->stop(kStopGrace, [this] {
+      snmp_removal_ = loop_.defer([this] {
+        if (stopping_) return;  // shutdown walks workers_ by index
+        std::erase_if(workers_, [](const auto& w) { return w->name() == "snmp"; });
+      });
+    });
+  }
+}
+
 WorkerProcess* Supervisor::find_worker(const std::string& name) {
   for (auto& w : workers_)
     if (w->name() == name) return w.get();
@@ -189,6 +207,20 @@ void Supervisor::on_worker_message(WorkerProcess& worker, const nlohmann::json& 
     commands_.erase(it);
   } else if (type == "event") {
     on_worker_event(worker, json_object(m, "event"));
+
+  } else if (type == "relay" && json_string(m, "to") == "supervisor") {
+    // A status query (the snmp worker's view of the daemon), answered to the worker that
+    // asked if it still lives.
+    const nlohmann::json payload = json_object(m, "payload");
+    if (!payload.contains("status_query")) return;
+    gather_status([this, id = json_u64(payload, "status_query"),
+                   name = worker.name()](const nlohmann::json& s) {
+      WorkerProcess* w = find_worker(name);
+      if (w && w->running())
+        w->send({{"type", "relayed"},
+                 {"from", "supervisor"},
+                 {"payload", {{"status_reply", id}, {"status", s}}}});
+    });
   } else if (type == "relay") {
     WorkerProcess* to = find_worker(json_string(m, "to"));
     if (to && to->running())
@@ -243,6 +275,7 @@ void Supervisor::reload(std::optional<Responder> requester) {
   active_ = ActiveConfig{active_.generation + 1, std::move(*text), std::move(*loaded)};
   if (auto metrics = apply_metrics_listen(); !metrics)
     core::log_error(metrics.error().message() + "; /metrics is off until the next reload");
+  apply_snmp_worker();
   reload_.emplace();
   reload_->generation = active_.generation;
   if (requester) reload_->requesters.push_back(*requester);

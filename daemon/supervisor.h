@@ -65,6 +65,8 @@ class Supervisor {
   core::Status install_signals();
   core::Status write_pid_file();
   void add_worker(const std::string& kind);
+  // Starts the snmp worker when the `snmp:` section appears, stops it when it goes away.
+  void apply_snmp_worker();
   WorkerProcess* find_worker(const std::string& name);
 
   // Worker messages.
@@ -127,6 +129,7 @@ class Supervisor {
   core::TimePoint started_at_{};
   std::string pid_file_;
   core::Handle stop_step_;
+  core::Handle snmp_removal_;
 };
 
 }  // namespace hadirector::daemon

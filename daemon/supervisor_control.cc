@@ -158,6 +158,8 @@ void Supervisor::on_worker_event(WorkerProcess& worker, const nlohmann::json& ev
   recent_events_.push_back(stamped);
   if (recent_events_.size() > kRecentEvents) recent_events_.pop_front();
   std::erase_if(event_subscribers_, [&](const Responder& r) { return !r.send(stamped); });
+  if (WorkerProcess* snmp = find_worker("snmp"); snmp && snmp->ready())
+    snmp->send({{"type", "relayed"}, {"from", "supervisor"}, {"payload", {{"event", stamped}}}});
 }
 
 }  // namespace hadirector::daemon

@@ -33,5 +33,7 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # keepalived's package enables its service; we only use its binary as a test peer.
 if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
   systemctl disable --now keepalived >/dev/null 2>&1 || true
+  # Likewise snmpd, snmptrapd (tests start their own) and prometheus (only promtool is used).
+  systemctl disable --now snmpd snmptrapd prometheus >/dev/null 2>&1 || true
 fi
 echo "setup-deps: done"

@@ -1,0 +1,180 @@
+// The SNMP worker against a real snmpd (Debian's): snmpd with an AgentX master socket in a
+// temporary directory and snmptrapd, both in the lab's hub namespace on its loopback; two
+// directors with hadirectord (one with `snmp:`). snmpwalk of the VRRPv3-MIB and HADIRECTOR-MIB
+// subtrees, vrrpv3NewMaster and hdRealServerStateChange received by snmptrapd, and a killed
+// snmp worker restarted without disturbing VRRP. Root only; skips when net-snmp's tools are
+// not installed (Debian packages snmpd, snmp, snmptrapd).
+#include <signal.h>
+#include <stdlib.h>
+
+#include <map>
+#include <memory>
+#include <regex>
+#include <sstream>
+
+#include "tests/netns/vrrp_director_lab.h"
+
+namespace hadirector::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kVrrpMib = "1.3.6.1.2.1.207";
+const std::string kHdMib = "1.3.6.1.4.1.32473.1";
+
+class SnmpAgent : public DirectorLab {
+ protected:
+  void SetUp() override {
+    DirectorLab::SetUp();
+    if (IsSkipped()) return;
+    for (const char* tool : {"snmpd", "snmptrapd", "snmpwalk"}) {
+      if (run_command({"sh", "-c", std::string("command -v ") + tool}).exit_code != 0)
+        GTEST_SKIP() << tool << " not installed (Debian packages snmpd, snmptrapd, snmp)";
+    }
+    char tmpl[] = "/tmp/hd-snmp-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    add_directors(2);
+    // snmpd: AgentX master on a socket in our directory, SNMP on the hub's loopback, every
+    // notification to snmptrapd. No system configuration or MIB files are read.
+    write_file(dir_ + "/snmpd.conf",
+               "master agentx\nagentXSocket " + agentx() +
+                   "\nagentaddress udp:127.0.0.1:16161\nrocommunity public 127.0.0.1\n"
+                   "trap2sink 127.0.0.1:16162 public\n");
+    write_file(dir_ + "/snmptrapd.conf", "disableAuthorization yes\n");
+    snmptrapd_ = std::make_unique<NetnsProcess>(
+        hub_,
+        std::vector<std::string>{"snmptrapd", "-f", "-C", "-c", dir_ + "/snmptrapd.conf", "-On",
+                                 "-M", "/nonexistent", "-Lf", traps(), "127.0.0.1:16162"},
+        dir_ + "/snmptrapd.out");
+    snmpd_ = std::make_unique<NetnsProcess>(
+        hub_,
+        std::vector<std::string>{"snmpd", "-f", "-C", "-c", dir_ + "/snmpd.conf", "-M",
+                                 "/nonexistent", "-Lf", dir_ + "/snmpd.log", "-p",
+                                 dir_ + "/snmpd.pid"},
+        dir_ + "/snmpd.out");
+    ASSERT_TRUE(eventually([&] { return ::access(agentx().c_str(), F_OK) == 0; }, 5s))
+        << read_file(dir_ + "/snmpd.log");
+  }
+
+  void TearDown() override {
+    daemons_.clear();
+    snmpd_.reset();
+    snmptrapd_.reset();
+    if (!dir_.empty()) run_command({"rm", "-rf", dir_});
+  }
+
+  std::string agentx() const { return dir_ + "/agentx"; }
+  std::string traps() const { return dir_ + "/traps.log"; }
+
+  // `snmpwalk -On` of `root` through snmpd in the hub: numeric OID -> value text.
+  std::map<std::string, std::string> walk(const std::string& root) {
+    auto r = lab_.exec(hub_, {"snmpwalk", "-v2c", "-c", "public", "-On", "-M", "/nonexistent", "-t",
+                              "2", "127.0.0.1:16161", root});
+    std::map<std::string, std::string> out;
+    static const std::regex line(R"(^(\.[0-9.]+) = (.*)$)");
+    std::smatch m;
+    std::istringstream in(r.out);
+    for (std::string l; std::getline(in, l);)
+      if (std::regex_match(l, m, line)) out[m[1]] = m[2];
+    return out;
+  }
+
+  std::string yaml(int priority, bool snmp) {
+    std::string y = director_yaml(priority, false);
+    if (!snmp) return y;
+    return y +
+           "virtual_servers:\n  - name: web-http\n    address: 192.0.2.100:80\n"
+           "    real_servers:\n      - address: 127.0.0.1:18081\n        weight: 7\n"
+           "        checks: [{type: tcp, interval: 200ms, timeout: 100ms, rise: 1, fall: 1}]\n"
+           "snmp:\n  agentx_socket: " +
+           agentx() + "\n";
+  }
+
+  std::string dir_;
+  std::unique_ptr<NetnsProcess> snmpd_, snmptrapd_;
+};
+
+TEST_F(SnmpAgent, WalksBothMibsSendsNotificationsAndSurvivesAWorkerRestart) {
+  DaemonHarness& a = daemon(1, yaml(100, true));
+  a.start();
+  ASSERT_TRUE(eventually([&] { return has_address(1, "192.0.2.100/24"); }, 5s)) << a.log();
+  const std::string index = "." + std::to_string(lab_.ifindex(ns_[0], "eth0")) + ".51.1";
+  const std::string ops = "." + kVrrpMib + ".1.1.1.1.";
+  const std::string stats = "." + kVrrpMib + ".1.2.5.1.";
+
+  std::map<std::string, std::string> v;
+  ASSERT_TRUE(eventually(
+      [&] {
+        v = walk(kVrrpMib);
+        return v[ops + "6" + index] == "INTEGER: 3";
+      },
+      10s))
+      << a.log() << read_file(dir_ + "/snmpd.log");
+  EXPECT_EQ(v[ops + "7" + index], "Gauge32: 100");                    // priority
+  EXPECT_EQ(v[ops + "3" + index], "Hex-STRING: C0 00 02 01 ");        // master 192.0.2.1
+  EXPECT_EQ(v[ops + "5" + index], "Hex-STRING: 00 00 5E 00 01 33 ");  // virtual MAC
+  EXPECT_EQ(v[ops + "9" + index], "INTEGER: 10");                     // 100 ms in centiseconds
+  EXPECT_EQ(v[ops + "10" + index], "INTEGER: 1");                     // preempt true
+  EXPECT_EQ(v[stats + "1" + index], "Counter32: 1");                  // became master once
+  EXPECT_EQ(v["." + kVrrpMib + ".1.2.1.0"], "Counter64: 0");          // router checksum errors
+
+  // HADIRECTOR-MIB: generation, the virtual server and its (unreachable) real server.
+  std::map<std::string, std::string> h = walk(kHdMib);
+  EXPECT_EQ(h["." + kHdMib + ".1.1.1.0"], "Gauge32: 1");
+  EXPECT_EQ(h["." + kHdMib + ".1.2.1.2.1"], "STRING: \"web-http\"");
+  EXPECT_EQ(h["." + kHdMib + ".1.3.1.2.1.1"], "STRING: \"127.0.0.1:18081\"");
+  EXPECT_EQ(h["." + kHdMib + ".1.3.1.5.1.1"], "INTEGER: 7");  // configured weight
+  ASSERT_TRUE(
+      eventually([&] { return walk(kHdMib)["." + kHdMib + ".1.3.1.3.1.1"] == "INTEGER: 2"; },
+                 5s));  // down
+
+  // A real server coming up in the director's namespace: hdRealServerStateChange with up(1).
+  NetnsProcess server(ns_[0],
+                      {"python3", "-c",
+                       "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',18081))\n"
+                       "s.listen(64)\nwhile True:\n c,_=s.accept(); c.close()\n"},
+                      dir_ + "/server.log");
+  EXPECT_TRUE(eventually(
+      [&] {
+        const std::string t = read_file(traps());
+        return t.find("OID: ." + kHdMib + ".0.1") != std::string::npos &&
+               t.find("." + kHdMib + ".1.3.1.3.1.1 = INTEGER: 1") != std::string::npos;
+      },
+      10s))
+      << read_file(traps());
+
+  // A higher-priority director preempts, then hands back with priority 0: vrrpv3NewMaster
+  // with vrrpv3StatisticsNewMasterReason masterNoResponse(3).
+  DaemonHarness& b = daemon(2, director_yaml(200, false));
+  b.start();
+  ASSERT_TRUE(eventually([&] { return walk(kVrrpMib)[ops + "6" + index] == "INTEGER: 2"; }, 10s));
+  b.signal(SIGTERM);
+  const std::string reason = stats + "2" + index + " = INTEGER: 3";
+  EXPECT_TRUE(eventually(
+      [&] {
+        const std::string t = read_file(traps());
+        return t.find("OID: ." + kVrrpMib + ".0.1") != std::string::npos &&
+               t.find(reason) != std::string::npos;
+      },
+      10s))
+      << read_file(traps()) << a.log();
+  EXPECT_EQ(walk(kVrrpMib)[stats + "1" + index], "Counter32: 2");
+
+  // The snmp worker dies: VRRP keeps running (same pid, still MASTER), snmp comes back.
+  const int transitions_before = transitions(1, "web");
+  const pid_t vrrp_pid = a.worker_pid("vrrp");
+  const pid_t snmp_pid = a.worker_pid("snmp");
+  ASSERT_GT(snmp_pid, 0);
+  ::kill(snmp_pid, SIGKILL);
+  ASSERT_TRUE(eventually([&] { return a.worker_restarts("snmp") == 1; }, 5s)) << a.log();
+  EXPECT_TRUE(eventually([&] { return walk(kVrrpMib)[ops + "6" + index] == "INTEGER: 3"; }, 10s))
+      << a.log();
+  EXPECT_EQ(a.worker_pid("vrrp"), vrrp_pid);
+  EXPECT_EQ(a.worker_restarts("vrrp"), 0);
+  EXPECT_TRUE(has_address(1, "192.0.2.100/24"));
+  EXPECT_EQ(transitions(1, "web"), transitions_before) << a.log();
+}
+
+}  // namespace
+}  // namespace hadirector::testing
