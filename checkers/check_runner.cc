@@ -53,9 +53,23 @@ core::Duration CheckRunner::next_delay() const {
   return timing_.interval;
 }
 
+core::TimePoint CheckRunner::next_due(core::TimePoint due, core::Duration delay,
+                                      core::TimePoint now) {
+  // Start to start, not end to start: the probe's own latency and any wait in a busy loop do
+  // not push the schedule back, so the first probes' spread holds for good.
+  due += delay;
+  if (due >= now) return due;
+  const core::Duration behind = now - due;
+  // Slightly late (a probe that used its whole timeout): go at once. Far behind (the loop
+  // stalled): skip the missed slots rather than firing them together with every other
+  // check that stalled, which would bunch them for good.
+  if (delay <= core::Duration::zero() || behind <= delay / 10) return now;
+  return due + delay * ((behind + delay - core::Duration(1)) / delay);
+}
+
 void CheckRunner::start() {
-  next_timer_ =
-      scheduler_.schedule_after(first_delay(key_, timing_.interval), [this] { begin_probe(); });
+  due_ = scheduler_.now() + first_delay(key_, timing_.interval);
+  next_timer_ = scheduler_.schedule_at(due_, [this] { begin_probe(); });
 }
 
 void CheckRunner::begin_probe() {
@@ -76,7 +90,8 @@ void CheckRunner::finish_probe(uint64_t probe_id, ProbeResult result) {
   timeout_timer_.cancel();
   result.latency = scheduler_.now() - started_;
   std::optional<Transition> transition = tracker_.record(result);
-  next_timer_ = scheduler_.schedule_after(next_delay(), [this] { begin_probe(); });
+  due_ = next_due(due_, next_delay(), scheduler_.now());
+  next_timer_ = scheduler_.schedule_at(due_, [this] { begin_probe(); });
   // Last, on a copy: the listener may destroy this runner (and listener_ with it).
   const Health state = tracker_.state();
   Listener listener = listener_;

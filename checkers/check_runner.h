@@ -1,6 +1,7 @@
 // Runs one Checker on a schedule: first probe spread over the interval by a jitter derived from
 // the check key (so thousands of checks do not fire together), then every `interval`, every
-// `fast_interval` while the state is changing and every `down_interval` while down. A probe
+// `fast_interval` while the state is changing and every `down_interval` while down, measured
+// from one probe's start to the next (a late or slow probe does not shift the rest). A probe
 // that outlives `timeout` is cancelled and counts as a failure "timeout". Works on any
 // core::Scheduler, so tests drive it with a manual clock. It does not touch IPVS or log.
 #pragma once
@@ -67,6 +68,9 @@ class CheckRunner {
   static core::Duration first_delay(const std::string& key, core::Duration interval);
   // Pause before the next probe given the tracker's state.
   core::Duration next_delay() const;
+  // When the probe after one due at `due` starts, `delay` later, seen at `now`: on time, at
+  // once if slightly overdue, or at its next slot in phase if far behind.
+  static core::TimePoint next_due(core::TimePoint due, core::Duration delay, core::TimePoint now);
 
  private:
   void begin_probe();
@@ -83,6 +87,7 @@ class CheckRunner {
   bool probing_ = false;
   uint64_t probe_id_ = 0;
   core::TimePoint started_{};
+  core::TimePoint due_{};  // when the current or next probe is (was) due to start
 };
 
 }  // namespace hadirector::checkers

@@ -17,6 +17,8 @@ struct AgentAdvice {
   std::optional<AgentAdmin> admin;
   std::optional<unsigned> weight_percent;  // "75%": share of the configured weight
   std::optional<unsigned> maxconn;         // "maxconn:30"
+
+  bool operator==(const AgentAdvice&) const = default;
 };
 
 struct ProbeResult {

@@ -66,7 +66,7 @@ TEST_F(RunnerTest, JitterIsStableForAKeyAndSpreadsManyKeysEvenly) {
   }
 }
 
-TEST_F(RunnerTest, ProbesRepeatOneIntervalAfterEachCompletes) {
+TEST_F(RunnerTest, ProbesStartOneIntervalApartWhateverTheirLatency) {
   CheckTiming timing;
   timing.interval = 5s;
   log_->auto_result = ProbeResult::success();
@@ -76,10 +76,34 @@ TEST_F(RunnerTest, ProbesRepeatOneIntervalAfterEachCompletes) {
   clock_.advance(100ms);
   ASSERT_EQ(events_.size(), 1u);
   EXPECT_EQ(events_[0].result.latency, 100ms);
-  clock_.advance(5s - 1ns);
+  clock_.advance(5s - 100ms - 1ns);
   EXPECT_EQ(log_->starts, 1);
   clock_.advance(1ns);
-  EXPECT_EQ(log_->starts, 2);
+  EXPECT_EQ(log_->starts, 2);  // 5 s after the first started, not after it finished
+  clock_.advance(5s);
+  EXPECT_EQ(log_->starts, 3);
+}
+
+TEST_F(RunnerTest, ProbeThatOverrunsTheIntervalIsFollowedAtOnce) {
+  CheckTiming timing;
+  timing.interval = 1s;
+  timing.timeout = 1s;
+  auto runner = make_runner(timing);  // the fake never answers: every probe times out
+  to_first_probe("k", 1s);
+  clock_.advance(1s);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(log_->starts, 2);  // due at the timeout's instant: no gap, no burst
+  clock_.advance(1s);
+  EXPECT_EQ(log_->starts, 3);
+}
+
+TEST(RunnerSchedule, FarBehindSkipsToTheNextSlotInPhase) {
+  const core::TimePoint t0{};
+  EXPECT_EQ(CheckRunner::next_due(t0, 1s, t0 + 300ms), t0 + 1s);             // on time
+  EXPECT_EQ(CheckRunner::next_due(t0, 1s, t0 + 1s + 50ms), t0 + 1s + 50ms);  // just late
+  EXPECT_EQ(CheckRunner::next_due(t0, 1s, t0 + 1s + 400ms), t0 + 2s);        // stalled
+  EXPECT_EQ(CheckRunner::next_due(t0, 1s, t0 + 3s + 400ms), t0 + 4s);
+  EXPECT_EQ(CheckRunner::next_due(t0, 1s, t0 + 3s), t0 + 3s);
 }
 
 TEST_F(RunnerTest, TimeoutCancelsTheProbeAndCountsAsFailureTimeout) {
