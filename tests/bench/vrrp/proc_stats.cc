@@ -1,5 +1,6 @@
 #include "tests/bench/vrrp/proc_stats.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -44,6 +45,26 @@ CpuSample cpu_of(const std::vector<pid_t>& pids) {
     }
   }
   return s;
+}
+
+std::vector<ProcessCpu> per_process(const std::vector<pid_t>& pids) {
+  std::vector<ProcessCpu> out;
+  for (pid_t pid : pids) out.push_back({pid, cpu_of({pid})});
+  return out;
+}
+
+std::string per_process_text(const std::vector<ProcessCpu>& before) {
+  std::string out;
+  for (const auto& p : before) {
+    std::string comm = testing::read_file("/proc/" + std::to_string(p.pid) + "/comm");
+    if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    const double ms = static_cast<double>(cpu_of({p.pid}).ns - p.before.ns) / 1e6;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s%s %d: %.2f ms", out.empty() ? "" : ", ", comm.c_str(),
+                  static_cast<int>(p.pid), ms);
+    out += buf;
+  }
+  return out;
 }
 
 int64_t pss_kib(const std::vector<pid_t>& pids) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace hadirector::bench {
@@ -19,6 +20,14 @@ struct CpuSample {
   int64_t ticks = 0;  // sum of utime+stime over the processes (USER_HZ ticks)
 };
 CpuSample cpu_of(const std::vector<pid_t>& pids);
+
+// "comm pid: N ms" for each process, the CPU each used between two samples of cpu_of({pid}).
+struct ProcessCpu {
+  pid_t pid;
+  CpuSample before;
+};
+std::vector<ProcessCpu> per_process(const std::vector<pid_t>& pids);
+std::string per_process_text(const std::vector<ProcessCpu>& before);
 
 // Sum of Pss over the processes (smaps_rollup), in KiB.
 int64_t pss_kib(const std::vector<pid_t>& pids);

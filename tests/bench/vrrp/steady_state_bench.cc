@@ -95,6 +95,7 @@ TEST_F(SteadyState, CpuPerAdvertOfAnIdlePair) {
   for (Daemon kind : {Daemon::kHadirector, Daemon::kKeepalived}) {
     Pair p = start_pair(kind, 100, false);
     const auto pa = p.a->pids(), pb = p.b->pids();
+    const auto split_a = per_process(pa), split_b = per_process(pb);
     const CpuSample a0 = cpu_of(pa), b0 = cpu_of(pb);
     const int64_t t0 = now_ns();
     std::this_thread::sleep_for(seconds(window_s));
@@ -110,6 +111,8 @@ TEST_F(SteadyState, CpuPerAdvertOfAnIdlePair) {
            daemon_name(kind), adverts, window_s, (a1.ns - a0.ns) / 1e6,
            static_cast<long long>(a1.ticks - a0.ticks), pa.size(), (b1.ns - b0.ns) / 1e6,
            static_cast<long long>(b1.ticks - b0.ticks), pb.size());
+    detail("%s master: %s", daemon_name(kind), per_process_text(split_a).c_str());
+    detail("%s backup: %s", daemon_name(kind), per_process_text(split_b).c_str());
     EXPECT_GT(adverts, 0) << "no adverts seen from the master";
   }
   const std::string note = "100 ms adverts, " + std::to_string(window_s) + " s idle, schedstat";

@@ -71,8 +71,10 @@ BenchDirector::BenchDirector(Daemon kind, std::string ns, testing::DaemonHarness
 }
 
 BenchDirector::~BenchDirector() {
-  if (kind_ != Daemon::kKeepalived) return;
+  // The lab owns hadirectord's harness, but its daemon must not outlive this director: the
+  // next benchmark step may run keepalived on the same link.
   crash();
+  if (kind_ != Daemon::kKeepalived) return;
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }
