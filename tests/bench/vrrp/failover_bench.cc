@@ -42,7 +42,7 @@ void sleep_until_ns(int64_t t) {
 
 int repetitions() {
   if (const char* env = std::getenv("HD_BENCH_VRRP_REPS")) return std::max(1, std::atoi(env));
-  return quick() ? 3 : 10;
+  return quick() ? 2 : 10;
 }
 
 class Failover : public VrrpBenchLab {

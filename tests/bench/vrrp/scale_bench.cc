@@ -53,9 +53,9 @@ class Scale : public VrrpBenchLab {
 
 TEST_F(Scale, ThousandInstancesAtOneSecondAdverts) {
   add_links();
-  const int window_s = quick() ? 5 : 30;
+  const int window_s = quick() ? 3 : 30;
   const int total = kLinks * kPerVlan;
-  double cpu[2][2], pss[2][2];  // [daemon][master, backup]
+  double cpu[2][2], pss[2][2], split[2], settle[2];  // [daemon][master, backup]
   for (Daemon kind : {Daemon::kHadirector, Daemon::kKeepalived}) {
     const int k = kind == Daemon::kKeepalived;
     auto a = director(kind, 1, instances(200));
@@ -64,13 +64,17 @@ TEST_F(Scale, ThousandInstancesAtOneSecondAdverts) {
     b->start();
     a->start();
     const bool settled = testing::eventually(
-        [&] { return vips(1) == total && vips(2) == 0; }, seconds(quick() ? 60 : 180),
+        [&] { return vips(1) == total && vips(2) == 0; }, seconds(quick() ? 15 : 180),
         std::chrono::milliseconds(200));
     const double settle_s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                           started).count();
-    EXPECT_TRUE(settled) << daemon_name(kind) << ": master holds " << vips(1)
-                         << " VIPs, backup " << vips(2);
-    std::this_thread::sleep_for(seconds(quick() ? 2 : 5));
+    // Not settling is a finding (a figure), not a failure to measure.
+    split[k] = vips(2);
+    settle[k] = settled ? settle_s : NAN;
+    if (!settled)
+      detail("%s did not settle: master holds %d VIPs, backup %d", daemon_name(kind), vips(1),
+             vips(2));
+    std::this_thread::sleep_for(seconds(quick() ? 1 : 5));
     const auto pa = a->pids(), pb = b->pids();
     const CpuSample a0 = cpu_of(pa), b0 = cpu_of(pb);
     const auto t0 = std::chrono::steady_clock::now();
@@ -91,6 +95,10 @@ TEST_F(Scale, ThousandInstancesAtOneSecondAdverts) {
   }
   const std::string note = std::to_string(total) + " instances, 1 s adverts, " +
                            std::to_string(window_s) + " s window";
+  report("vrrp.scale1000_settle", "s", settle[0], settle[1], "-",
+         "start to master holding every VIP and backup none (nan: never)");
+  report("vrrp.scale1000_backup_vips", "VIPs", split[0], split[1], "== 0",
+         "VIPs also held by the backup when measured (split brain)");
   report("vrrp.scale1000_cpu_master", "% core", cpu[0][0], cpu[1][0], "< ka", note);
   report("vrrp.scale1000_cpu_backup", "% core", cpu[0][1], cpu[1][1], "< ka", note);
   report("vrrp.scale1000_pss_master", "MiB", pss[0][0], pss[1][0], "< ka", "smaps_rollup, all processes");

@@ -69,7 +69,7 @@ class SteadyState : public VrrpBenchLab {
 };
 
 TEST_F(SteadyState, NoFlapsAtTenMsAdvertsWithBothCoresBusy) {
-  const int window_s = quick() ? 10 : 60;
+  const int window_s = quick() ? 5 : 60;
   double flaps[2] = {NAN, NAN};
   for (Daemon kind : {Daemon::kHadirector, Daemon::kKeepalived}) {
     Pair p = start_pair(kind, 10, kind == Daemon::kHadirector);
@@ -89,7 +89,7 @@ TEST_F(SteadyState, NoFlapsAtTenMsAdvertsWithBothCoresBusy) {
 }
 
 TEST_F(SteadyState, CpuPerAdvertOfAnIdlePair) {
-  const int window_s = quick() ? 5 : 30;
+  const int window_s = quick() ? 3 : 30;
   double sent[2] = {NAN, NAN}, received[2] = {NAN, NAN};
   probe().set_pinging(false);  // only adverts on the wire
   for (Daemon kind : {Daemon::kHadirector, Daemon::kKeepalived}) {
