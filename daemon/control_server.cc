@@ -1,5 +1,6 @@
 #include "daemon/control_server.h"
 
+#include <grp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -190,6 +191,26 @@ core::Status ControlServer::listen(const std::string& path) {
   return {};
 }
 
+core::Status ControlServer::set_read_group(const std::optional<std::string>& group) {
+  gid_t gid = ::getegid();
+  if (group) {
+    std::vector<char> buf(16384);
+    struct group entry {};
+    struct group* found = nullptr;
+    int rc = ::getgrnam_r(group->c_str(), &entry, buf.data(), buf.size(), &found);
+    if (rc != 0 || !found) {
+      (void)!::chown(path_.c_str(), static_cast<uid_t>(-1), gid);
+      return core::fail(core::Errc::kNotFound, "control.read_group: no group named '" + *group +
+                                                   "'; the control socket stays root only");
+    }
+    gid = found->gr_gid;
+  }
+  if (::chown(path_.c_str(), static_cast<uid_t>(-1), gid) < 0)
+    return core::fail_errno(errno, "chown " + path_);
+  if (::chmod(path_.c_str(), 0660) < 0) return core::fail_errno(errno, "chmod " + path_);
+  return {};
+}
+
 void ControlServer::accept_ready() {
   for (;;) {
     core::UniqueFd fd(::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
@@ -219,10 +240,11 @@ void ControlServer::drop(ControlClient* client) {
   if (it == clients_.end()) return;
   graveyard_.push_back(std::move(it->second));
   clients_.erase(it);
-  if (!reaper_) reaper_ = loop_.defer([this] {
-    graveyard_.clear();
-    reaper_ = core::Handle();
-  });
+  if (!reaper_)
+    reaper_ = loop_.defer([this] {
+      graveyard_.clear();
+      reaper_ = core::Handle();
+    });
 }
 
 }  // namespace hadirector::daemon

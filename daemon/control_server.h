@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,8 @@ class Responder {
 };
 
 struct ControlLimits {
-  size_t max_request = 64 * 1024;          // bytes in one request line
-  size_t max_queued_output = 4u << 20;      // a client that reads slower than this is dropped
+  size_t max_request = 64 * 1024;       // bytes in one request line
+  size_t max_queued_output = 4u << 20;  // a client that reads slower than this is dropped
   size_t max_clients = 64;
   core::Duration request_timeout = std::chrono::seconds(10);  // to finish sending a request
 };
@@ -55,6 +56,10 @@ class ControlServer {
   core::Status listen(const std::string& path);
   const std::string& path() const { return path_; }
   size_t client_count() const { return clients_.size(); }
+  // control.read_group: the socket's group becomes `group` (members may connect and use the
+  // read-only commands; changing ones check the peer's uid), or our own group when absent.
+  // An unknown group is an error and leaves the socket to root.
+  core::Status set_read_group(const std::optional<std::string>& group);
 
   // Internal: a client asks to be forgotten.
   void drop(ControlClient* client);

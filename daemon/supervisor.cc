@@ -69,6 +69,8 @@ core::Status Supervisor::start() {
       [this](const nlohmann::json& request, const Responder& r) { on_control_request(request, r); });
   if (auto listening = control_->listen(options_.runtime_dir + "/control.sock"); !listening)
     return listening;
+  if (auto group = control_->set_read_group(active_.parsed.control.read_group); !group)
+    core::log_error(group.error().message());
   if (auto metrics = apply_metrics_listen(); !metrics) return metrics;
 
   watchdog_period_ = SystemdNotifier::watchdog_period();
@@ -276,6 +278,8 @@ void Supervisor::reload(std::optional<Responder> requester) {
   if (auto metrics = apply_metrics_listen(); !metrics)
     core::log_error(metrics.error().message() + "; /metrics is off until the next reload");
   apply_snmp_worker();
+  if (auto group = control_->set_read_group(active_.parsed.control.read_group); !group)
+    core::log_error(group.error().message());
   reload_.emplace();
   reload_->generation = active_.generation;
   if (requester) reload_->requesters.push_back(*requester);

@@ -1,15 +1,18 @@
 // The control socket under bad input: malformed and oversized requests get an error reply,
 // a client that never finishes its request blocks nobody, and the socket's mode is 0660.
+// control.read_group: unprivileged members read, only root changes, non-members get nothing.
+#include <grp.h>
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
-
-#include <gtest/gtest.h>
+#include <memory>
 
 #include "tests/netns/daemon_harness.h"
+#include "tests/netns/netns_fixture.h"
 
 namespace hadirector::testing {
 namespace {
@@ -100,8 +103,8 @@ TEST_F(ControlSocketTest, StuckClientsDoNotBlockOthers) {
 }
 
 TEST_F(ControlSocketTest, CtlWithoutDaemonExitsThreeAndSaysWhy) {
-  auto r = run_command({binary_path("hadirectorctl"), "-s", daemon_.dir() + "/nope.sock",
-                        "status"});
+  auto r =
+      run_command({binary_path("hadirectorctl"), "-s", daemon_.dir() + "/nope.sock", "status"});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("cannot reach hadirectord"), std::string::npos) << r.err;
 }
@@ -112,6 +115,80 @@ TEST_F(ControlSocketTest, CtlStatusTableListsTheProcesses) {
   EXPECT_NE(r.out.find("hadirectord: generation 1, ready"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("supervisor"), std::string::npos);
   EXPECT_NE(r.out.find("checker"), std::string::npos);
+}
+
+// Two throw-away system users, one in the read group, made for this test and removed after.
+class ControlReadGroupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HD_SKIP_UNLESS_ROOT();
+    const std::string id = std::to_string(::getpid());
+    group_ = "hdrg" + id;
+    member_ = "hdrm" + id;
+    outsider_ = "hdro" + id;
+    ASSERT_EQ(run_command({"groupadd", "-r", group_}).exit_code, 0);
+    ASSERT_EQ(
+        run_command({"useradd", "-r", "-M", "-N", "-G", group_, "-s", "/usr/sbin/nologin", member_})
+            .exit_code,
+        0);
+    ASSERT_EQ(
+        run_command({"useradd", "-r", "-M", "-N", "-s", "/usr/sbin/nologin", outsider_}).exit_code,
+        0);
+    daemon_ =
+        std::make_unique<DaemonHarness>("version: 1\ncontrol:\n  read_group: " + group_ + "\n");
+    daemon_->start();
+    ASSERT_TRUE(daemon_->wait_notify("READY=1")) << daemon_->log();
+    // The users must reach the socket: the test directories are root's and 0700.
+    ::chmod(daemon_->dir().c_str(), 0711);
+    ::chmod(daemon_->runtime_dir().c_str(), 0711);
+  }
+  void TearDown() override {
+    daemon_.reset();
+    for (const auto& u : {member_, outsider_})
+      if (!u.empty()) run_command({"userdel", u});
+    if (!group_.empty()) run_command({"groupdel", group_});
+  }
+  CommandResult ctl_as(const std::string& user, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"setpriv",
+                                     "--reuid",
+                                     user,
+                                     "--regid",
+                                     "nogroup",
+                                     "--init-groups",
+                                     binary_path("hadirectorctl"),
+                                     "-s",
+                                     daemon_->socket_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+  }
+  std::string group_, member_, outsider_;
+  std::unique_ptr<DaemonHarness> daemon_;
+};
+
+TEST_F(ControlReadGroupTest, MembersReadOnlyRootChangesOthersCannotConnect) {
+  struct stat st;
+  ASSERT_EQ(::stat(daemon_->socket_path().c_str(), &st), 0);
+  group* g = ::getgrnam(group_.c_str());
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(st.st_gid, g->gr_gid);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+
+  auto status = ctl_as(member_, {"status", "--json"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("\"generation\""), std::string::npos);
+  auto reload = ctl_as(member_, {"reload"});
+  EXPECT_EQ(reload.exit_code, 1);
+  EXPECT_NE((reload.out + reload.err).find("permission denied"), std::string::npos)
+      << reload.out << reload.err;
+  auto drain = ctl_as(member_, {"drain", "web", "192.0.2.1:80"});
+  EXPECT_EQ(drain.exit_code, 1);
+  EXPECT_NE((drain.out + drain.err).find("permission denied"), std::string::npos);
+
+  auto outsider = ctl_as(outsider_, {"status"});
+  EXPECT_EQ(outsider.exit_code, 3) << outsider.out << outsider.err;
+
+  EXPECT_EQ(daemon_->ctl({"reload"}).exit_code, 0);
+  EXPECT_TRUE(daemon_->wait_log("reload complete: generation 2"));
 }
 
 }  // namespace
