@@ -13,11 +13,12 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$repo/build
 quick=() json=0 do_build=1
+vm_timeout=600  # bound on the qemu run; --quick: 300 s, under kernel.lab's ctest TIMEOUT of 360 s
 
 usage() { echo "usage: scripts/lab.sh [--quick] [--json] [--build-dir DIR] [--no-build]" >&2; exit 2; }
 while (($#)); do
   case $1 in
-    --quick) quick=(--quick); shift ;;
+    --quick) quick=(--quick); vm_timeout=300; shift ;;
     --json) json=1; shift ;;
     --build-dir) [[ -n ${2:-} ]] || usage; build=$(cd "$2" && pwd); shift 2 ;;
     --no-build) do_build=0; shift ;;
@@ -82,7 +83,7 @@ else
        "under qemu (tests/kernel/vm-run.sh; software-emulated CPU, so timings are slower)"
   mode=vm
   # vm-run.sh needs its working directory inside the shared tree (the repository's parent).
-  (cd "$build" && exec "$repo/tests/kernel/vm-run.sh" --timeout 400 -- "${lab[@]}" --mode vm) \
+  (cd "$build" && exec "$repo/tests/kernel/vm-run.sh" --timeout "$vm_timeout" -- "${lab[@]}" --mode vm) \
     >"$run/vm.log" 2>&1 &
 fi
 child=$!

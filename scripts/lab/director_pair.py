@@ -64,10 +64,12 @@ class DirectorPair:
     def power_off(self, lb):
         """A director losing power: its switch ports go dark first (the kernel's IPVS would
         otherwise keep forwarding without the daemon), then every process is SIGKILLed and the
-        namespace (addresses, IPVS table, sync threads) deleted. Returns when it went dark (the
-        ports are down once `ip` returns; starting it can take long under an emulated CPU)."""
+        namespace (addresses, IPVS table, sync threads) deleted. Returns (before, after) the
+        `ip` command that took the ports down: it went dark in between (starting a program can
+        take long under an emulated CPU)."""
+        before = time.time()
         self.net.batch("sw", [f"link set {lb}-{ifname} down" for ifname in ("eth0", "eth1")])
-        t = time.time()
+        t = (before, time.time())
         self.net.stop(lb, sig=signal.SIGKILL, group=True)
         self.net.stop(f"events-{lb}")
         self.net.del_ns(lb)

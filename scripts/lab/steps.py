@@ -108,7 +108,8 @@ def master_killed(narr, pair, d):
     wait_hold_synced(s, pair)
     s.say("lb1 loses power: its links go down, hadirectord and its workers are SIGKILLed, its "
           "namespace is deleted")
-    t_kill = pair.power_off("lb1")
+    t_dark, t_kill = pair.power_off("lb1")
+    s.figure("links_down_command_ms", R.ms(t_kill - t_dark))
     took = wait_until(lambda: pair.all_in("lb2", "MASTER") and time.time(), 10, 0.05)
     ev = R.first_event(pair.events("lb2"), t_kill, kind="vrrp", instance="outside", to="MASTER")
     t_master = ev["t"] if ev else took
@@ -121,8 +122,9 @@ def master_killed(narr, pair, d):
     bound = d.failover_bound
     if t_master:
         s.figure("master_after_ms", R.ms(t_master - t_kill))
-        s.say(f"lb2 MASTER {R.ms(t_master - t_kill)} ms after the kill (Master_Down_Interval "
-              f"{R.ms(d.master_down)} ms)")
+        s.say(f"lb2 MASTER {R.ms(t_master - t_kill)} ms after lb1 went dark (at most "
+              f"{R.ms(t_master - t_dark)} ms: taking the links down took {R.ms(t_kill - t_dark)} "
+              f"ms); Master_Down_Interval {R.ms(d.master_down)} ms")
     s.figure("client_gap_ms", R.ms(gap))
     s.figure("client_errors", len(errs))
     s.say(f"client: longest time without a reply {R.ms(gap)} ms, {len(errs)} failed requests, "
@@ -175,7 +177,8 @@ def director_back(narr, pair, d):
     if not preempt:
         s.expect("lb1 stays BACKUP (preempt: false)", not t_master, "MASTER" if t_master else
                  "BACKUP")
-        s.headline = "no preemption (as configured)"
+        s.headline = "preempted although preempt: false" if t_master else \
+            "no preemption (as configured)"
         return s
     s.figure("preempted_after_ms", R.ms(t_master - t_up) if t_master else None)
     s.expect(f"lb1 preempts lb2 once preempt_delay has passed (within {R.ms(limit)} ms)",
@@ -249,7 +252,8 @@ def reload_change(narr, pair, d):
     s.figure("per_server_after", counts)
     s.expect("rs3 now answers about half (weights 1:1:2)", 0.35 <= share <= 0.65,
              f"{share:.0%} ({', '.join(f'{k} {v}' for k, v in counts.items())})")
-    s.headline = f"reload {took['lb1']} ms, no transition, {len(errs)} errors, rs3 {share:.0%}"
+    s.headline = f"reload {took['lb1']} ms, {len(trans)} VRRP transitions, {len(errs)} errors, " \
+        f"rs3 {share:.0%}"
     return s
 
 

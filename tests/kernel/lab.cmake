@@ -7,5 +7,5 @@ add_test(NAME kernel.lab
          COMMAND ${PROJECT_SOURCE_DIR}/scripts/lab.sh --quick --no-build
                  --build-dir ${PROJECT_BINARY_DIR}
          WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
-set_tests_properties(kernel.lab PROPERTIES LABELS kernel TIMEOUT 300 SKIP_RETURN_CODE 77
+set_tests_properties(kernel.lab PROPERTIES LABELS kernel TIMEOUT 360 SKIP_RETURN_CODE 77
                      RUN_SERIAL TRUE)
