@@ -80,7 +80,10 @@ BenchDirector::~BenchDirector() {
 }
 
 void BenchDirector::start() {
-  if (kind_ == Daemon::kHadirector) return harness_->start();
+  if (kind_ == Daemon::kHadirector) {
+    drain_notify();
+    return harness_->start();
+  }
   // A killed child can linger as a zombie (its parent died first); its pid file would make
   // keepalived refuse to start ("daemon is already running").
   std::error_code ec;
@@ -101,8 +104,19 @@ void BenchDirector::crash() {
   ka_.reset();  // SIGKILLs and reaps the parent
 }
 
+// hadirectord's sd_notify blocks once the harness's NOTIFY_SOCKET holds max_dgram_qlen (10)
+// unread datagrams, freezing its supervisor (seen as a SIGTERM that never hands over after a
+// few restarts): read them.
+void BenchDirector::drain_notify() {
+  while (harness_->next_notify(std::chrono::milliseconds(0))) {
+  }
+}
+
 void BenchDirector::stop() {
-  if (kind_ == Daemon::kHadirector) return harness_->signal(SIGTERM);
+  if (kind_ == Daemon::kHadirector) {
+    drain_notify();
+    return harness_->signal(SIGTERM);
+  }
   if (ka_) ka_->signal(SIGTERM);
 }
 

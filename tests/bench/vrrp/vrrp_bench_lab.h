@@ -50,6 +50,8 @@ class BenchDirector {
   std::string log() const;
 
  private:
+  void drain_notify();
+
   Daemon kind_;
   std::string ns_;
   testing::DaemonHarness* harness_;
