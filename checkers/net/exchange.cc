@@ -101,6 +101,13 @@ Exchange::~Exchange() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+// Edge-triggered: sd-event dispatches one source per loop iteration, and every iteration's
+// epoll_wait walks every level-triggered fd still ready. With thousands of probes connecting
+// at once that walk grew with the backlog until the loop fell behind for good. The Exchange
+// always reads and writes until EAGAIN (or finishes), so an edge is all it needs; changing
+// the events re-arms the watch, and epoll then reports readiness that is already there.
+constexpr uint32_t kEdge = EPOLLET;
+
 void Exchange::begin(const CheckTarget& target) {
   sockaddr_storage addr;
   const socklen_t len = make_sockaddr(target, addr);
@@ -115,7 +122,8 @@ void Exchange::begin(const CheckTarget& target) {
     IoResult io = io_error("connect", errno);
     return fail_later(io.reason, io.detail);
   }
-  auto watch = loop_.watch_fd(fd_, EPOLLOUT, [this](uint32_t revents) { on_ready(revents); });
+  auto watch =
+      loop_.watch_fd(fd_, EPOLLOUT | kEdge, [this](uint32_t revents) { on_ready(revents); });
   if (!watch) return fail_later("internal-error", watch.error().message());
   watch_ = std::move(*watch);
 }
@@ -189,7 +197,7 @@ void Exchange::handle_io(const IoResult& io) {
       return;
     case IoStatus::kWantRead:
     case IoStatus::kWantWrite: {
-      const uint32_t events = io.status == IoStatus::kWantRead ? EPOLLIN : EPOLLOUT;
+      const uint32_t events = (io.status == IoStatus::kWantRead ? EPOLLIN : EPOLLOUT) | kEdge;
       if (auto st = loop_.set_fd_events(watch_, events); !st)
         finish(ExchangeOutcome{false, "internal-error", st.error().message(), {}, false});
       return;
