@@ -22,7 +22,7 @@ while (($#)); do
     --json) json=1; shift ;;
     --build-dir) [[ -n ${2:-} ]] || usage; build=$(cd "$2" && pwd); shift 2 ;;
     --no-build) do_build=0; shift ;;
-    -h | --help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage ;;
   esac
 done
@@ -47,6 +47,7 @@ child="" tail_pid="" mode=""
 # Stops the running lab by pid. Directly: lab.py's SIGTERM handler removes its namespaces and
 # processes. In the VM everything dies with qemu, which `timeout` (a child of vm-run.sh, in a
 # process group of its own, so Ctrl-C does not reach it) stops on SIGTERM.
+# shellcheck disable=SC2317  # stop_child and cleanup run from traps
 stop_child() {
   if [[ $mode == vm ]]; then
     # shellcheck disable=SC2046  # one pid per word
@@ -58,6 +59,7 @@ stop_child() {
 }
 # On exit and Ctrl-C: stop what we started, then a last sweep of namespaces and process groups
 # in case lab.py could not clean up itself.
+# shellcheck disable=SC2317
 cleanup() {
   trap - EXIT INT TERM
   [[ -n $child ]] && stop_child

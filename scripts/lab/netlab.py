@@ -4,6 +4,7 @@ Every namespace is named PREFIX-short so concurrent labs cannot collide and left
 found; every process the lab starts is recorded (in WORK/pids, and in --pids for scripts/lab.sh's
 last sweep if this interpreter dies) and killed by pid. Knows nothing about hadirector itself.
 """
+import hashlib
 import os
 import signal
 import subprocess
@@ -59,7 +60,8 @@ class NetLab:
         for short, links, _, _ in nodes:
             for ifname, bridge, _ in links:
                 port = f"{short}-{ifname}"[:15]
-                ports += [f"link add {port} type veth peer name {ifname} netns {self.ns(short)}",
+                ports += [f"link add {port} type veth peer name {ifname} address "
+                          f"{stable_mac(short, ifname)} netns {self.ns(short)}",
                           f"link set {port} master {bridge} up"]
         self.batch(sw, ports)
         for short, links, gateway, _ in nodes:
@@ -154,6 +156,13 @@ class NetLab:
             return []
         with open(path) as f:
             return [int(x) for x in f.read().split()]
+
+
+def stable_mac(short, ifname):
+    """A locally administered MAC that stays the same when a node is built again, as a
+    rebooted machine keeps its NIC's: otherwise its peers' ARP caches would point nowhere."""
+    digest = hashlib.sha256(f"{short}/{ifname}".encode()).digest()
+    return "02:" + ":".join(f"{b:02x}" for b in digest[:5])
 
 
 def wait_until(pred, timeout, step=0.05):
