@@ -179,6 +179,7 @@ Series Failover::run_series(Daemon kind, Interval iv, const std::vector<double>&
   }
   b->crash();
   a->crash();
+  clear_addresses("192.0.2.100/32");
   return s;
 }
 

@@ -80,6 +80,8 @@ TEST_F(SteadyState, NoFlapsAtTenMsAdvertsWithBothCoresBusy) {
     }
     const int on_b = p.b->transitions() - before_b, on_a = p.a->transitions() - before_a;
     flaps[kind == Daemon::kKeepalived] = on_b;
+    p = Pair{};
+    clear_addresses("192.0.2.100/32");
     detail("%s: %d s at 10 ms with 2 CPU hogs: %d transitions on the backup, %d on the master",
            daemon_name(kind), window_s, on_b, on_a);
   }
@@ -114,6 +116,8 @@ TEST_F(SteadyState, CpuPerAdvertOfAnIdlePair) {
     detail("%s master: %s", daemon_name(kind), per_process_text(split_a).c_str());
     detail("%s backup: %s", daemon_name(kind), per_process_text(split_b).c_str());
     EXPECT_GT(adverts, 0) << "no adverts seen from the master";
+    p = Pair{};
+    clear_addresses("192.0.2.100/32");
   }
   const std::string note = "100 ms adverts, " + std::to_string(window_s) + " s idle, schedstat";
   report("vrrp.cpu_per_advert_sent", "us", sent[0], sent[1], "<= 0.5*ka", note);

@@ -187,6 +187,10 @@ void VrrpBenchLab::set_link(int i, bool up) {
   ASSERT_EQ(::ioctl(fd, SIOCSIFFLAGS, &req), 0);
 }
 
+void VrrpBenchLab::clear_addresses(const std::string& to) {
+  for (const auto& ns : ns_) lab_.exec_ok(ns, {"ip", "addr", "flush", "to", to});
+}
+
 ClientProbe& VrrpBenchLab::probe(const std::string& vip) {
   if (!probe_) probe_ = std::make_unique<ClientProbe>(client_ns_, vip);
   return *probe_;

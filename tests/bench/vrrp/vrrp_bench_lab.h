@@ -71,6 +71,9 @@ class VrrpBenchLab : public testing::DirectorLab {
   // Director i's eth0 up or down, by ioctl from inside its namespace (no fork: it is the
   // moment a failover is timed from).
   void set_link(int i, bool up);
+  // Removes addresses matching `to` (ip addr flush to PREFIX) from both directors: a killed
+  // daemon leaves its VIPs behind, and the next daemon must start from a clean link.
+  void clear_addresses(const std::string& to);
   const Mac& mac(int i) const { return macs_.at(static_cast<size_t>(i - 1)); }
   // The client's probe of `vip` (created on first use).
   ClientProbe& probe(const std::string& vip = "192.0.2.100");
