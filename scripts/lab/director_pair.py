@@ -179,6 +179,18 @@ class DirectorPair:
         with open(path, errors="replace") as f:
             return "".join(f.readlines()[-lines:])
 
+    def worst_timer_lateness_ms(self):
+        """The latest any VRRP timer fired, from the daemons' own warnings: a stalled guest
+        (an overloaded host under qemu) shows up here."""
+        worst = 0
+        for lb in DIRECTORS:
+            path = os.path.join(self.work, f"{lb}.log")
+            if os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    for m in re.finditer(r"timer fired (\d+) ms late", f.read()):
+                        worst = max(worst, int(m.group(1)))
+        return worst
+
     def keep_logs(self, dest):
         os.makedirs(dest, exist_ok=True)
         for name in os.listdir(self.work):

@@ -134,9 +134,9 @@ def main():
     except KeyboardInterrupt as e:
         narr.say(f"lab: interrupted ({e or 'SIGINT'}), cleaning up")
         rc = 130
-    except (LabError, OSError, ValueError) as e:
+    except Exception as e:  # noqa: BLE001 - any failure still cleans up and reports
         failed = Step(narr, len(done), "aborted")
-        failed.expect("the walk-through ran to its end", False, e)
+        failed.expect("the walk-through ran to its end", False, f"{type(e).__name__}: {e}")
         done.append(failed)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -144,6 +144,11 @@ def main():
         if not ok and rc == 0:
             for lb in ("lb1", "lb2"):
                 narr.say(f"--- last lines of {lb}'s log\n{pair.log_tail(lb)}")
+            late = pair.worst_timer_lateness_ms()
+            if late > 500:
+                narr.say(f"lab: note: a VRRP timer fired {late} ms late: the daemons were not "
+                         "scheduled for that long (an overloaded host?), longer than the peer "
+                         "waits before taking over")
             if args.keep_logs:
                 pair.keep_logs(args.keep_logs)
         done.append(clean_up(narr, pair))
