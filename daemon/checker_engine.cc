@@ -122,6 +122,8 @@ core::Status CheckerEngine::configure(const config::Config& config) {
   auto built = build(config, nullptr);
   if (!built) return std::unexpected(built.error());
   servers_ = std::move(*built);
+  changed_.clear();
+  changed_timer_.cancel();
   batch_ = true;
   for (auto& vs : servers_) evaluate(*vs, "");
   batch_ = false;
@@ -143,6 +145,8 @@ core::Status CheckerEngine::reconfigure(const config::Config& config) {
   // The old runtimes go after the new ones subscribed, so shared checks never stop.
   Runtimes old = std::exchange(servers_, std::move(*built));
   old.clear();
+  changed_.clear();  // they point at the old runtimes; everything is evaluated just below
+  changed_timer_.cancel();
   batch_ = true;
   for (auto& vs : servers_) evaluate(*vs, "reload");
   batch_ = false;
@@ -170,7 +174,29 @@ void CheckerEngine::on_check(VirtualServerRuntime& vs, RealServerRuntime& rs, Ch
     rs.healthy = healthy;
     rs.changed_at = deps_.scheduler.now();
   }
-  if (!same) evaluate(vs, check.type);
+  if (!same) mark_changed(vs, check.type);
+}
+
+void CheckerEngine::mark_changed(VirtualServerRuntime& vs, const std::string& cause_check) {
+  auto it = std::find_if(changed_.begin(), changed_.end(),
+                         [&](const auto& entry) { return entry.first == &vs; });
+  if (it == changed_.end())
+    changed_.emplace_back(&vs, cause_check);
+  else
+    it->second = cause_check;
+  if (changed_timer_) return;
+  changed_timer_ = deps_.scheduler.schedule_after(core::Duration::zero(), [this] {
+    core::Handle self = std::move(changed_timer_);  // released after the work, not during it
+    evaluate_changed();
+  });
+}
+
+void CheckerEngine::evaluate_changed() {
+  auto changed = std::exchange(changed_, {});
+  evaluating_changed_ = true;
+  for (auto& [vs, cause] : changed) evaluate(*vs, cause);
+  evaluating_changed_ = false;
+  if (!changed.empty()) push_table();
 }
 
 RealServerInput CheckerEngine::input_of(const VirtualServerRuntime& vs,
@@ -225,7 +251,7 @@ void CheckerEngine::evaluate(VirtualServerRuntime& vs, const std::string& cause_
     vs.reevaluate_timer = deps_.scheduler.schedule_after(
         *verdict.reevaluate_after, [this, v = &vs] { evaluate(*v, "slow-start"); });
   }
-  if (!batch_) push_table();
+  if (!batch_ && !evaluating_changed_) push_table();
 }
 
 void CheckerEngine::report_change(const VirtualServerRuntime& vs, const RealServerRuntime& rs,

@@ -68,6 +68,11 @@ class CheckerEngine {
   void report_change(const VirtualServerRuntime& vs, const RealServerRuntime& rs,
                      const std::string& from, const std::string& cause_check);
   void push_table();
+  // Check results that changed something mark their virtual server; once the loop is idle
+  // each marked one is evaluated once and the table pushed once. A burst of results (startup,
+  // a rack going down) then costs O(n), not O(n) per result.
+  void mark_changed(VirtualServerRuntime& vs, const std::string& cause_check);
+  void evaluate_changed();
   static bool undecided(const RealServerRuntime& rs);
   RealServerInput input_of(const VirtualServerRuntime& vs, const RealServerRuntime& rs) const;
 
@@ -79,6 +84,9 @@ class CheckerEngine {
   Runtimes servers_;
   bool ipvs_started_ = false;
   bool batch_ = false;  // evaluate() leaves pushing and relaying to the caller
+  bool evaluating_changed_ = false;  // evaluate() leaves the push to evaluate_changed()
+  std::vector<std::pair<VirtualServerRuntime*, std::string>> changed_;  // with the last cause
+  core::Handle changed_timer_;
 };
 
 }  // namespace hadirector::daemon
