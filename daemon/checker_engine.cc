@@ -167,6 +167,7 @@ void CheckerEngine::on_check(VirtualServerRuntime& vs, RealServerRuntime& rs, Ch
   check.last_reason = event.result.reason;
   check.last_detail = event.result.detail;
   check.last_latency_ms = std::chrono::duration<double, std::milli>(event.result.latency).count();
+  vs.check_stats.record(check.type, event.result.reason, event.result.latency);
   check.agent = event.result.agent;
   const bool healthy = std::all_of(rs.checks.begin(), rs.checks.end(),
                                    [](const auto& c) { return c->state == checkers::Health::kUp; });

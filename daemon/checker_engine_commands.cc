@@ -39,6 +39,7 @@ nlohmann::json CheckerEngine::status() const {
         {"scheduler", c.scheduler},
         {"quorum_ok", vs->quorum_ok},
         {"sorry_server_active", vs->sorry_weight.has_value()},
+        {"check_stats", vs->check_stats.to_json()},
         {"real_servers", reals}};
     list.push_back(std::move(entry));
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/checker_engine.h"
+#include "daemon/metrics_check_stats.h"
 
 namespace hadirector::daemon {
 
@@ -39,6 +40,7 @@ struct CheckerEngine::VirtualServerRuntime {
   std::optional<int> sorry_weight;
   std::vector<std::string> notes;
   core::Handle reevaluate_timer;
+  CheckStats check_stats;  // latency histograms and results of its checks, for /metrics
 };
 
 }  // namespace hadirector::daemon

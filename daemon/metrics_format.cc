@@ -8,6 +8,8 @@
 #include <map>
 #include <utility>
 
+#include "daemon/metrics_check_stats.h"
+
 namespace hadirector::daemon {
 namespace {
 
@@ -67,8 +69,11 @@ class Family {
   Family(std::string name, const char* type, const char* help)
       : name_(std::move(name)), type_(type), help_(help) {}
 
-  void add(const Labels& labels, const std::string& value) {
+  void add(const Labels& labels, const std::string& value) { add_suffixed("", labels, value); }
+  // Histogram samples: NAME_bucket, NAME_sum, NAME_count under the one family NAME.
+  void add_suffixed(std::string_view suffix, const Labels& labels, const std::string& value) {
     samples_ += name_;
+    samples_ += suffix;
     if (!labels.empty()) {
       samples_ += '{';
       for (size_t i = 0; i < labels.size(); ++i) {
@@ -197,8 +202,41 @@ void real_server_metrics(const std::string& vs, const json& rs, ServerFamilies& 
   }
 }
 
+// hadirector_check_duration_seconds (histogram) and hadirector_check_results_total from a
+// virtual server's "check_stats" (CheckStats::to_json).
+void check_stat_metrics(const std::string& vs, const json& stats, Family& duration,
+                        Family& results) {
+  if (!stats.is_object()) return;
+  for (auto it = stats.begin(); it != stats.end(); ++it) {
+    const Labels labels = {{"virtual_server", vs}, {"check", it.key()}};
+    const json& buckets = member(*it, "buckets");
+    if (!buckets.is_array() || buckets.size() != CheckStats::kBuckets.size()) continue;
+    for (size_t i = 0; i < buckets.size(); ++i) {
+      Labels l = labels;
+      l.emplace_back("le", format_double(CheckStats::kBuckets[i]));
+      duration.add_suffixed("_bucket", l, format_number(buckets[i]));
+    }
+    Labels inf = labels;
+    inf.emplace_back("le", "+Inf");
+    duration.add_suffixed("_bucket", inf, format_number(member(*it, "count")));
+    duration.add_suffixed("_sum", labels, format_number(member(*it, "sum_s")));
+    duration.add_suffixed("_count", labels, format_number(member(*it, "count")));
+    const json& r = member(*it, "results");
+    if (!r.is_object()) continue;
+    for (auto reason = r.begin(); reason != r.end(); ++reason) {
+      Labels l = labels;
+      l.emplace_back("reason", reason.key());
+      results.add_number(l, *reason);
+    }
+  }
+}
+
 void server_metrics(const json& status, std::string& out) {
   ServerFamilies f;
+  Family duration("hadirector_check_duration_seconds", "histogram",
+                  "Duration of completed health-check runs, per virtual server and check type.");
+  Family results("hadirector_check_results_total", "counter",
+                 "Completed health-check runs by result reason, per virtual server and type.");
   const json& list = member(status, "virtual_servers");
   for (const auto& vs : list.is_array() ? list : json::array()) {
     const std::string name = text(vs, "name");
@@ -206,8 +244,11 @@ void server_metrics(const json& status, std::string& out) {
     const json& reals = member(vs, "real_servers");
     for (const auto& rs : reals.is_array() ? reals : json::array())
       real_server_metrics(name, rs, f);
+    check_stat_metrics(name, member(vs, "check_stats"), duration, results);
   }
   f.write(out);
+  duration.write(out);
+  results.write(out);
   const json& ipvs = member(status, "ipvs");
   if (ipvs.is_string()) {
     Family available("hadirector_ipvs_available", "gauge",

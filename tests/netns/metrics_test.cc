@@ -1,7 +1,7 @@
 // /metrics of the real daemon, scraped with curl on 127.0.0.1: values that follow the daemon's
-// state (workers, VRRP, real servers, reloads), a strict check of the exposition format (and
-// `promtool check metrics` when Prometheus is installed), 404/405, oversized and stalled
-// requests, and the listener moving or going away on reload.
+// state (workers, VRRP, real servers, check latency histograms, reloads), a strict check of the
+// exposition format (and `promtool check metrics` when Prometheus is installed), 404/405, oversized
+// and stalled requests, and the listener moving or going away on reload.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -73,13 +73,13 @@ std::string http_exchange(uint16_t port, const std::string& request) {
 // are reported as test failures.
 std::map<std::string, double> parse_exposition(const std::string& text) {
   static const std::regex help(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) [^\n]+)");
-  static const std::regex type(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge))");
+  static const std::regex type(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram))");
   static const std::regex sample(
       R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")"
       R"((?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*\})? (\S+))");
   std::map<std::string, double> out;
   std::set<std::string> families;
-  std::string family, typed;
+  std::string family, typed, typed_kind;
   EXPECT_TRUE(text.empty() || text.back() == '\n');
   size_t start = 0;
   while (start < text.size()) {
@@ -94,8 +94,15 @@ std::map<std::string, double> parse_exposition(const std::string& text) {
       EXPECT_EQ(m[1], family) << line;
       EXPECT_EQ(m[2] == "counter", family.ends_with("_total")) << line;
       typed = m[1];
+      typed_kind = m[2];
     } else if (std::regex_match(line, m, sample)) {
-      EXPECT_EQ(m[1], typed) << "sample outside its family: " << line;
+      // A histogram's samples are NAME_bucket (with le), NAME_sum and NAME_count.
+      const std::string name = m[1];
+      const bool in_family =
+          name == typed ||
+          (typed_kind == "histogram" &&
+           (name == typed + "_bucket" || name == typed + "_sum" || name == typed + "_count"));
+      EXPECT_TRUE(in_family) << "sample outside its family: " << line;
       char* end = nullptr;
       std::string value = m[3];
       double v = std::strtod(value.c_str(), &end);
@@ -190,6 +197,18 @@ TEST_F(MetricsTest, ScrapeReportsWorkersVrrpAndRealServers) {
   EXPECT_GE(get(m, "hadirector_check_latency_seconds" + check), 0);
   EXPECT_LT(get(m, "hadirector_check_latency_seconds" + check), 0.15);
   EXPECT_EQ(m.count("hadirector_ipvs_available"), 1u);
+
+  // Check latency histogram and results by reason, per virtual server and check type.
+  const std::string h = "{virtual_server=\"web-tcp\",check=\"tcp\"";
+  const double count = get(m, "hadirector_check_duration_seconds_count" + h + "}");
+  EXPECT_GE(count, 2);  // both real servers were checked
+  EXPECT_EQ(get(m, "hadirector_check_duration_seconds_bucket" + h + ",le=\"+Inf\"}"), count);
+  EXPECT_LE(get(m, "hadirector_check_duration_seconds_bucket" + h + ",le=\"0.001\"}"),
+            get(m, "hadirector_check_duration_seconds_bucket" + h + ",le=\"0.25\"}"));
+  EXPECT_EQ(get(m, "hadirector_check_duration_seconds_bucket" + h + ",le=\"0.25\"}"), count);
+  EXPECT_GE(get(m, "hadirector_check_duration_seconds_sum" + h + "}"), 0);
+  EXPECT_GE(get(m, "hadirector_check_results_total" + h + ",reason=\"ok\"}"), 1);
+  EXPECT_GE(get(m, "hadirector_check_results_total" + h + ",reason=\"connect-refused\"}"), 1);
 }
 
 TEST_F(MetricsTest, WorkerRestartIsCounted) {
