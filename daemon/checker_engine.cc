@@ -277,24 +277,70 @@ void CheckerEngine::report_change(const VirtualServerRuntime& vs, const RealServ
                     {"HADIRECTOR_EVENT", "real-server-" + rs.state}});
 }
 
-void CheckerEngine::push_table() {
-  std::vector<ipvs::DesiredService> desired;
-  for (const auto& vs : servers_) {
-    ipvs::DesiredService d{ipvs::service_from(vs->config), {}, vs->config.remove_drain_time, {}};
-    for (const auto& rs : vs->reals) {
+std::optional<bool> CheckerEngine::wanted_in_kernel(const VirtualServerRuntime& vs) const {
+  if (!vs.config.follow_instance) return true;
+  auto it = vrrp_states_.find(*vs.config.follow_instance);
+  if (it == vrrp_states_.end()) return std::nullopt;
+  return it->second == "MASTER";
+}
+
+void CheckerEngine::add_desired(const VirtualServerRuntime& vs,
+                                std::vector<ipvs::DesiredService>& out) const {
+  for (const ipvs::Service& service : ipvs::services_from(vs.config)) {
+    ipvs::DesiredService d{service, {}, vs.config.remove_drain_time, {}};
+    for (const auto& rs : vs.reals) {
       if (rs->verdict.weight) {
         d.destinations.push_back(
-            ipvs::destination_from(vs->config, rs->config, *rs->verdict.weight));
+            ipvs::destination_from(vs.config, service, rs->config, *rs->verdict.weight));
       } else if (undecided(*rs)) {
-        d.undecided.push_back(ipvs::destination_from(vs->config, rs->config, rs->config.weight));
+        d.undecided.push_back(
+            ipvs::destination_from(vs.config, service, rs->config, rs->config.weight));
       }
     }
-    if (vs->sorry_weight && vs->config.sorry_server)
-      d.destinations.push_back(
-          ipvs::sorry_destination_from(vs->config, *vs->config.sorry_server, *vs->sorry_weight));
-    desired.push_back(std::move(d));
+    if (vs.sorry_weight && vs.config.sorry_server)
+      d.destinations.push_back(ipvs::sorry_destination_from(
+          vs.config, service, *vs.config.sorry_server, *vs.sorry_weight));
+    out.push_back(std::move(d));
   }
-  ipvs_.update(std::move(desired));
+}
+
+void CheckerEngine::push_table() {
+  std::vector<ipvs::DesiredService> desired;
+  std::vector<ipvs::Service> withdrawn;
+  for (const auto& vs : servers_) {
+    const std::optional<bool> wanted = wanted_in_kernel(*vs);
+    if (wanted && vs->config.follow_instance) {
+      auto [it, fresh] = follow_logged_.try_emplace(vs->config.name, *wanted);
+      if (fresh || it->second != *wanted)
+        core::log_notice(
+            "virtual server " + vs->config.name + ": instance " + *vs->config.follow_instance +
+                " is " + vrrp_states_[*vs->config.follow_instance] +
+                (*wanted ? ", programming its services" : ", its services are kept out of IPVS"),
+            {{"HADIRECTOR_VS", vs->config.name},
+             {"HADIRECTOR_EVENT", *wanted ? "follow-master" : "follow-withdraw"}});
+      it->second = *wanted;
+    }
+    if (!wanted) continue;  // not known yet: the kernel keeps what it has
+    if (*wanted) {
+      add_desired(*vs, desired);
+    } else {
+      for (const ipvs::Service& s : ipvs::services_from(vs->config)) withdrawn.push_back(s);
+    }
+  }
+  ipvs_.update(std::move(desired), std::move(withdrawn));
+}
+
+void CheckerEngine::on_vrrp_states(const nlohmann::json& states) {
+  sync_.on_vrrp_states(states);
+  if (!states.is_object()) return;
+  bool changed = false;
+  for (const auto& [name, state] : states.items()) {
+    if (!state.is_string()) continue;
+    std::string& slot = vrrp_states_[name];
+    changed |= slot != state.get<std::string>();
+    slot = state.get<std::string>();
+  }
+  if (changed) push_table();
 }
 
 void CheckerEngine::relay_health() {

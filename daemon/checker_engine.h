@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -51,8 +52,9 @@ class CheckerEngine {
   nlohmann::json command(const nlohmann::json& request);
   // Sends {"virtual_server_health": {NAME: bool, ...}} to the VRRP worker.
   void relay_health();
-  // {"INSTANCE": "MASTER"|...} from the VRRP worker: the connection-sync role follows it.
-  void on_vrrp_states(const nlohmann::json& states) { sync_.on_vrrp_states(states); }
+  // {"INSTANCE": "MASTER"|...} from the VRRP worker: the connection-sync role follows it, and
+  // so do virtual servers with follow_instance (programmed only while it is MASTER).
+  void on_vrrp_states(const nlohmann::json& states);
 
  private:
   struct CheckRecord;
@@ -73,6 +75,10 @@ class CheckerEngine {
   // a rack going down) then costs O(n), not O(n) per result.
   void mark_changed(VirtualServerRuntime& vs, const std::string& cause_check);
   void evaluate_changed();
+  // Whether the services of `vs` belong in the kernel: yes without follow_instance; with it,
+  // only while that instance is MASTER; nullopt until the VRRP worker has said (leave as is).
+  std::optional<bool> wanted_in_kernel(const VirtualServerRuntime& vs) const;
+  void add_desired(const VirtualServerRuntime& vs, std::vector<ipvs::DesiredService>& out) const;
   static bool undecided(const RealServerRuntime& rs);
   RealServerInput input_of(const VirtualServerRuntime& vs, const RealServerRuntime& rs) const;
 
@@ -82,8 +88,10 @@ class CheckerEngine {
   CheckerIpvs ipvs_;
   DrainStore drains_;
   Runtimes servers_;
+  std::map<std::string, std::string> vrrp_states_;  // last relayed, by instance name
+  std::map<std::string, bool> follow_logged_;       // by virtual server: last logged wanted state
   bool ipvs_started_ = false;
-  bool batch_ = false;  // evaluate() leaves pushing and relaying to the caller
+  bool batch_ = false;               // evaluate() leaves pushing and relaying to the caller
   bool evaluating_changed_ = false;  // evaluate() leaves the push to evaluate_changed()
   std::vector<std::pair<VirtualServerRuntime*, std::string>> changed_;  // with the last cause
   core::Handle changed_timer_;

@@ -5,10 +5,43 @@
 #include "daemon/checker_runtime.h"
 #include "daemon/core/log.h"
 #include "daemon/json_fields.h"
+#include "ipvs/config_mapping.h"
 
 namespace hadirector::daemon {
+namespace {
+
+nlohmann::json stats_json(const ipvs::Stats& s) {
+  return {{"connections", s.connections},       {"in_packets", s.in_packets},
+          {"out_packets", s.out_packets},       {"in_bytes", s.in_bytes},
+          {"out_bytes", s.out_bytes},           {"connection_rate", s.connection_rate},
+          {"in_packet_rate", s.in_packet_rate}, {"out_packet_rate", s.out_packet_rate},
+          {"in_byte_rate", s.in_byte_rate},     {"out_byte_rate", s.out_byte_rate}};
+}
+
+// One IPVS service of a virtual server with the kernel's live counters ("programmed": false and
+// no counters when the kernel does not hold it).
+nlohmann::json service_status(const std::string& name,
+                              const std::map<std::string, CheckerIpvs::ServiceCounters>& live) {
+  auto it = live.find(name);
+  if (it == live.end()) return {{"name", name}, {"programmed", false}};
+  nlohmann::json dests = nlohmann::json::array();
+  for (const auto& d : it->second.destinations)
+    dests.push_back({{"address", d.destination.name()},
+                     {"weight", d.destination.weight},
+                     {"active_connections", d.active_connections},
+                     {"inactive_connections", d.inactive_connections},
+                     {"persistent_connections", d.persistent_connections},
+                     {"stats", stats_json(d.stats)}});
+  return {{"name", name},
+          {"programmed", true},
+          {"stats", stats_json(it->second.service.stats)},
+          {"destinations", dests}};
+}
+
+}  // namespace
 
 nlohmann::json CheckerEngine::status() const {
+  const auto live = ipvs_.counters();
   nlohmann::json list = nlohmann::json::array();
   for (const auto& vs : servers_) {
     nlohmann::json reals = nlohmann::json::array();
@@ -32,6 +65,10 @@ nlohmann::json CheckerEngine::status() const {
                        {"checks", checks}});
     }
     const auto& c = vs->config;
+    nlohmann::json services = nlohmann::json::array();
+    for (const auto& service : ipvs::services_from(c))
+      services.push_back(service_status(service.name(), live));
+    const std::optional<bool> wanted = wanted_in_kernel(*vs);
     nlohmann::json entry = {
         {"name", c.name},
         {"address", c.address ? c.address->to_string() : "fwmark:" + std::to_string(*c.fwmark)},
@@ -40,6 +77,11 @@ nlohmann::json CheckerEngine::status() const {
         {"quorum_ok", vs->quorum_ok},
         {"sorry_server_active", vs->sorry_weight.has_value()},
         {"check_stats", vs->check_stats.to_json()},
+        // Every IPVS service of the virtual server (several for a group), with live counters.
+        {"services", services},
+        {"follow_instance", c.follow_instance ? nlohmann::json(*c.follow_instance) : nullptr},
+        // false while a followed instance is not MASTER; null until its state is known.
+        {"wanted_in_ipvs", wanted ? nlohmann::json(*wanted) : nlohmann::json(nullptr)},
         {"real_servers", reals}};
     list.push_back(std::move(entry));
   }

@@ -39,9 +39,12 @@ void CheckerIpvs::try_open(bool first) {
   drift_timer_ = scheduler_.schedule_after(timing_.drift_check, [this] { sync("drift"); });
 }
 
-void CheckerIpvs::update(std::vector<ipvs::DesiredService> desired) {
+void CheckerIpvs::update(std::vector<ipvs::DesiredService> desired,
+                         std::vector<ipvs::Service> withdrawn) {
   desired_ = std::move(desired);
-  if (reconciler_ && (!applied_ || *applied_ != desired_)) sync("change");
+  withdrawn_ = std::move(withdrawn);
+  if (reconciler_ && (!applied_ || *applied_ != desired_ || applied_withdrawn_ != withdrawn_))
+    sync("change");
 }
 
 void CheckerIpvs::sync(const char* why) {
@@ -49,7 +52,11 @@ void CheckerIpvs::sync(const char* why) {
   if (drift) {
     drift_timer_ = scheduler_.schedule_after(timing_.drift_check, [this] { sync("drift"); });
   }
-  ipvs::SyncReport report = reconciler_->sync(desired_, scheduler_.now());
+  // Only the periodic drift check pays for reading the whole owned table back.
+  const bool from_kernel = drift || std::string_view(why) == "start";
+  ipvs::SyncReport report =
+      reconciler_->sync(desired_, scheduler_.now(), withdrawn_,
+                        from_kernel ? ipvs::ReadMode::kKernel : ipvs::ReadMode::kCached);
   for (const auto& op : report.applied) {
     const std::string line = "ipvs: " + op.describe();
     if (drift) {
@@ -69,6 +76,7 @@ void CheckerIpvs::sync(const char* why) {
   // A failed sync is retried by the drift check; remembering it as applied would stop that.
   if (report.errors.empty()) {
     applied_ = desired_;
+    applied_withdrawn_ = withdrawn_;
   } else {
     applied_.reset();
   }
@@ -82,6 +90,26 @@ void CheckerIpvs::schedule_deadline() {
     return;
   }
   deadline_timer_ = scheduler_.schedule_at(*when, [this] { sync("deadline"); });
+}
+
+std::map<std::string, CheckerIpvs::ServiceCounters> CheckerIpvs::counters() const {
+  std::map<std::string, ServiceCounters> out;
+  if (!client_) return out;
+  auto services = client_->list_services();
+  if (!services) {
+    core::log_debug("ipvs counters: " + services.error().message());
+    return out;
+  }
+  std::set<std::string> wanted;
+  for (const auto& d : desired_) wanted.insert(d.service.name());
+  for (auto& info : *services) {
+    std::string name = info.service.name();
+    if (!wanted.contains(name)) continue;
+    auto dests = client_->list_destinations(info.service);
+    if (!dests) continue;  // deleted meanwhile: left out, as documented
+    out.emplace(std::move(name), ServiceCounters{std::move(info), std::move(*dests)});
+  }
+  return out;
 }
 
 }  // namespace hadirector::daemon

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -33,9 +34,19 @@ class CheckerIpvs {
 
   // First attempt to open the client; on failure logs once and retries every retry_open.
   void start();
-  // The table the daemon wants now; applied at once when it differs from the last one applied.
-  void update(std::vector<ipvs::DesiredService> desired);
+  // The table the daemon wants now, and the services it must not have (following a VRRP
+  // instance that is not MASTER); applied at once when they differ from the last ones applied.
+  void update(std::vector<ipvs::DesiredService> desired, std::vector<ipvs::Service> withdrawn = {});
   bool available() const { return reconciler_ != nullptr; }
+
+  // Live kernel counters of the services this daemon wants now, by Service::name(). Read on
+  // demand (status, metrics): one dump of the services and one per owned service. Empty while
+  // IPVS is unavailable; a service missing from the kernel is missing here.
+  struct ServiceCounters {
+    ipvs::ServiceInfo service;
+    std::vector<ipvs::DestinationInfo> destinations;
+  };
+  std::map<std::string, ServiceCounters> counters() const;
   // Called once with the client when IPVS becomes available (connection sync shares it).
   void set_on_available(std::function<void(ipvs::IpvsClient&)> fn) {
     on_available_ = std::move(fn);
@@ -52,7 +63,9 @@ class CheckerIpvs {
   std::unique_ptr<ipvs::IpvsClient> client_;
   std::unique_ptr<ipvs::Reconciler> reconciler_;
   std::vector<ipvs::DesiredService> desired_;
+  std::vector<ipvs::Service> withdrawn_;
   std::optional<std::vector<ipvs::DesiredService>> applied_;
+  std::vector<ipvs::Service> applied_withdrawn_;
   std::set<std::string> reported_errors_;  // logged once until they stop happening
   core::Handle retry_timer_;
   core::Handle drift_timer_;

@@ -1,15 +1,33 @@
 #include "ipvs/reconciler.h"
 
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace hadirector::ipvs {
 namespace {
 
-const ObservedService* find_observed(const std::vector<ObservedService>& observed,
-                                     const Service& key) {
-  for (const auto& o : observed)
-    if (o.service.same_key(key)) return &o;
-  return nullptr;
+// Observed services by Service::name() (unique per key), so a plan over thousands of services
+// stays linear.
+using ObservedIndex = std::unordered_map<std::string, const ObservedService*>;
+
+ObservedIndex index_of(const std::vector<ObservedService>& observed) {
+  ObservedIndex index;
+  index.reserve(observed.size());
+  for (const auto& o : observed) index.emplace(o.service.name(), &o);
+  return index;
+}
+
+const ObservedService* find_observed(const ObservedIndex& index, const Service& key) {
+  auto it = index.find(key.name());
+  return it == index.end() ? nullptr : it->second;
+}
+
+std::unordered_set<std::string> names_of(const std::vector<DesiredService>& desired) {
+  std::unordered_set<std::string> names;
+  names.reserve(desired.size());
+  for (const auto& d : desired) names.insert(d.service.name());
+  return names;
 }
 
 const Destination* find_dest(const std::vector<Destination>& dests, const Destination& key) {
@@ -153,13 +171,14 @@ Plan plan_changes(const std::vector<DesiredService>& desired,
                   const std::vector<Service>& released, const DrainDeadlines& draining,
                   core::TimePoint now) {
   PlanBuilder b{now, draining, {}};
-  for (const auto& want : desired) b.service(want, find_observed(observed, want.service));
+  const ObservedIndex index = index_of(observed);
+  for (const auto& want : desired) b.service(want, find_observed(index, want.service));
+  const std::unordered_set<std::string> wanted = names_of(desired);
+  std::unordered_set<std::string> deleted;
   for (const auto& gone : released) {
-    bool still_wanted = std::any_of(desired.begin(), desired.end(), [&](const DesiredService& d) {
-      return d.service.same_key(gone);
-    });
-    const ObservedService* have = find_observed(observed, gone);
-    if (still_wanted || !have) continue;
+    const std::string name = gone.name();
+    const ObservedService* have = find_observed(index, gone);
+    if (wanted.contains(name) || !have || !deleted.insert(name).second) continue;
     b.plan.ops.push_back(make_op(OpKind::kDeleteService, have->service, {}, "not configured"));
   }
   return std::move(b.plan);
@@ -169,16 +188,47 @@ core::Result<std::vector<ObservedService>> Reconciler::read_owned(
     const std::vector<Service>& keys) {
   auto services = client_.list_services();
   if (!services) return std::unexpected(services.error());
+  std::unordered_set<std::string> ours;
+  for (const auto& k : keys) ours.insert(k.name());
   std::vector<ObservedService> out;
   for (const auto& info : *services) {
-    bool ours = std::any_of(keys.begin(), keys.end(),
-                            [&](const Service& k) { return k.same_key(info.service); });
-    if (!ours) continue;
+    if (!ours.contains(info.service.name())) continue;
     auto dests = client_.list_destinations(info.service);
     if (!dests) return std::unexpected(dests.error());
     ObservedService o{info.service, {}};
+    o.destinations.reserve(dests->size());
     for (const auto& d : *dests) o.destinations.push_back(d.destination);
     out.push_back(std::move(o));
+  }
+  return out;
+}
+
+core::Status Reconciler::read_one(const Service& key) {
+  const std::string name = key.name();
+  auto info = client_.get_service(key);
+  if (!info) {
+    const int err = info.error().sys_errno();
+    if (err != ESRCH && err != ENOENT) return std::unexpected(info.error());
+    covered_.insert(name);
+    return {};
+  }
+  auto dests = client_.list_destinations(info->service);
+  if (!dests) return std::unexpected(dests.error());
+  ObservedService o{info->service, {}};
+  for (const auto& d : *dests) o.destinations.push_back(d.destination);
+  cache_.insert_or_assign(name, std::move(o));
+  covered_.insert(name);
+  return {};
+}
+
+core::Result<std::vector<ObservedService>> Reconciler::cached(const std::vector<Service>& keys) {
+  std::vector<ObservedService> out;
+  out.reserve(keys.size());
+  for (const auto& k : keys) {
+    const std::string name = k.name();
+    if (!covered_.contains(name))
+      if (auto read = read_one(k); !read) return std::unexpected(read.error());
+    if (auto it = cache_.find(name); it != cache_.end()) out.push_back(it->second);
   }
   return out;
 }
@@ -206,38 +256,77 @@ core::Status Reconciler::apply(const Op& op) {
   return {};
 }
 
-SyncReport Reconciler::sync(const std::vector<DesiredService>& desired, core::TimePoint now) {
-  SyncReport report;
-  std::vector<Service> released;
-  for (const auto& s : owned_) {
-    bool wanted = std::any_of(desired.begin(), desired.end(),
-                              [&](const DesiredService& d) { return d.service.same_key(s); });
-    if (!wanted) released.push_back(s);
+// Keeps cache_ equal to the kernel after `op` succeeded (or was already done).
+void Reconciler::remember(const Op& op) {
+  const std::string name = op.service.name();
+  covered_.insert(name);
+  if (op.kind == OpKind::kDeleteService) {
+    cache_.erase(name);
+    return;
   }
+  auto [it, fresh] = cache_.try_emplace(name, ObservedService{op.service, {}});
+  if (op.kind == OpKind::kAddService || op.kind == OpKind::kEditService) {
+    it->second.service = op.service;
+    return;
+  }
+  auto& dests = it->second.destinations;
+  auto d = std::find_if(dests.begin(), dests.end(),
+                        [&](const Destination& x) { return x.same_key(op.destination); });
+  if (op.kind == OpKind::kDeleteDestination) {
+    if (d != dests.end()) dests.erase(d);
+  } else if (d != dests.end()) {
+    *d = op.destination;
+  } else {
+    dests.push_back(op.destination);
+  }
+}
+
+SyncReport Reconciler::sync(const std::vector<DesiredService>& desired, core::TimePoint now,
+                            const std::vector<Service>& withdrawn, ReadMode mode) {
+  SyncReport report;
+  const std::unordered_set<std::string> wanted = names_of(desired);
+  std::vector<Service> released = withdrawn;
+  for (const auto& s : owned_)
+    if (!wanted.contains(s.name())) released.push_back(s);
   std::vector<Service> keys = released;
   for (const auto& d : desired) keys.push_back(d.service);
-  auto observed = read_owned(keys);
-  if (!observed) {
+  const bool from_cache = mode == ReadMode::kCached && cache_valid_;
+  auto read = from_cache ? cached(keys) : read_owned(keys);
+  if (!read) {
+    cache_valid_ = false;
     report.read_failed = true;
-    report.errors.push_back(observed.error().message());
+    report.errors.push_back(read.error().message());
     return report;
   }
-  Plan plan = plan_changes(desired, *observed, released, draining_, now);
+  std::vector<ObservedService> observed = std::move(*read);
+  if (!from_cache) {
+    cache_.clear();
+    covered_.clear();
+    for (const auto& k : keys) covered_.insert(k.name());
+    for (const auto& o : observed) cache_.emplace(o.service.name(), o);
+    cache_valid_ = true;
+  }
+  Plan plan = plan_changes(desired, observed, released, draining_, now);
   draining_ = std::move(plan.draining);
   next_deadline_ = plan.next_deadline;
   for (const auto& op : plan.ops) {
     auto done = apply(op);
     if (done || ignorable(op, done.error())) {
       report.applied.push_back(op);
+      remember(op);
     } else {
       report.errors.push_back(done.error().message());
+      cache_valid_ = false;
     }
   }
   // Released services stay owned until a sync no longer finds them, so a failed delete retries.
+  const ObservedIndex index = index_of(observed);
+  std::unordered_set<std::string> kept;
   owned_.clear();
   for (const auto& d : desired) owned_.push_back(d.service);
   for (const auto& s : released)
-    if (find_observed(*observed, s)) owned_.push_back(s);
+    if (find_observed(index, s) && !wanted.contains(s.name()) && kept.insert(s.name()).second)
+      owned_.push_back(s);
   return report;
 }
 

@@ -83,24 +83,42 @@ struct SyncReport {
   bool read_failed = false;
 };
 
+// Where a sync takes the kernel's current table from.
+enum class ReadMode {
+  kKernel,  // read the owned services back from the kernel (start, drift check)
+  kCached,  // the table as the last sync left it, when that sync read and applied cleanly:
+            // reading back 40,000 destinations costs far more than changing a few of them
+};
+
 class Reconciler {
  public:
   explicit Reconciler(IpvsClient& client) : client_(client) {}
 
-  // Reads the kernel's table, plans against `desired` and applies the plan. Services desired in
-  // an earlier call and missing now are deleted (they were ours). Errors EEXIST (add), ESRCH and
-  // ENOENT (delete) mean the kernel already is as wanted and count as done.
-  SyncReport sync(const std::vector<DesiredService>& desired, core::TimePoint now);
+  // Plans against `desired` and applies the plan. Services desired in an earlier call and
+  // missing now are deleted (they were ours), and so are `withdrawn` ones (ours but not wanted
+  // now, e.g. following a VRRP instance that is not MASTER) wherever they came from. Errors
+  // EEXIST (add), ESRCH and ENOENT (delete) mean the kernel already is as wanted: done.
+  SyncReport sync(const std::vector<DesiredService>& desired, core::TimePoint now,
+                  const std::vector<Service>& withdrawn = {}, ReadMode mode = ReadMode::kKernel);
 
   // When a draining real server is due for deletion (call sync again then).
   std::optional<core::TimePoint> next_deadline() const { return next_deadline_; }
 
  private:
   core::Result<std::vector<ObservedService>> read_owned(const std::vector<Service>& keys);
+  // The cached table for `keys`; a key the cache has never seen is read from the kernel alone.
+  core::Result<std::vector<ObservedService>> cached(const std::vector<Service>& keys);
+  core::Status read_one(const Service& key);
   core::Status apply(const Op& op);
+  void remember(const Op& op);
 
   IpvsClient& client_;
   std::vector<Service> owned_;
+  // The owned part of the kernel's table as of the last sync, by Service::name(); trusted only
+  // while cache_valid_ (a read or an operation failed: read the kernel again).
+  std::map<std::string, ObservedService> cache_;
+  std::set<std::string> covered_;  // names whose presence or absence cache_ knows
+  bool cache_valid_ = false;
   DrainDeadlines draining_;
   std::optional<core::TimePoint> next_deadline_;
 };

@@ -186,6 +186,11 @@ struct VirtualServer {
   std::optional<Endpoint> address;  // exactly one of address and fwmark is set
   Protocol protocol = Protocol::kTcp;
   std::optional<uint32_t> fwmark;
+  // A virtual-server group (`addresses:`/`fwmarks:` lists): the members after the first, each
+  // its own IPVS service with the same real servers, checks and verdicts. `address` (or, with
+  // no address at all, `fwmark`) holds the first member.
+  std::vector<Endpoint> more_addresses;
+  std::vector<uint32_t> more_fwmarks;
   int family = 0;  // AF_INET/AF_INET6: address's, or for fwmark the real servers' (IPv4 if none)
   std::string scheduler = "wlc";
   std::vector<std::string> scheduler_flags;
@@ -197,6 +202,7 @@ struct VirtualServer {
   std::optional<Endpoint> sorry_server;
   OnFailure on_failure = OnFailure::kRemove;
   int max_ejected_percent = 100;
+  // Programmed into IPVS only while this VRRP instance is MASTER (absent: always).
   std::optional<std::string> follow_instance;
   Duration remove_drain_time{0};
   Duration slow_start{0};

@@ -234,11 +234,20 @@ bool uses_tun(const VirtualServer& vs) {
 void write_virtual_server(Writer& w, const VirtualServer& vs) {
   w.e << BeginMap;
   w.kv("name", vs.name);
-  if (vs.address) {
-    w.kv("address", vs.address->to_string());
-    w.kv("protocol", to_string(vs.protocol));
+  if (vs.address && vs.more_addresses.empty()) w.kv("address", vs.address->to_string());
+  if (vs.address && !vs.more_addresses.empty()) {
+    std::vector<std::string> all{vs.address->to_string()};
+    for (const Endpoint& ep : vs.more_addresses) all.push_back(ep.to_string());
+    w.list("addresses", all);
   }
-  if (vs.fwmark) w.kv("fwmark", *vs.fwmark);
+  if (vs.address) w.kv("protocol", to_string(vs.protocol));
+  if (vs.fwmark && vs.more_fwmarks.empty()) w.kv("fwmark", *vs.fwmark);
+  if (!vs.more_fwmarks.empty()) {
+    std::vector<std::string> marks;
+    if (vs.fwmark) marks.push_back(std::to_string(*vs.fwmark));
+    for (uint32_t m : vs.more_fwmarks) marks.push_back(std::to_string(m));
+    w.list("fwmarks", marks);
+  }
   w.kv("scheduler", vs.scheduler);
   w.list("scheduler_flags", vs.scheduler_flags);
   if (vs.persistence) {

@@ -12,25 +12,108 @@ namespace {
 constexpr int64_t kMaxU32 = 4294967295;
 constexpr int64_t kMaxInt = 2147483647;
 
+// Where each IPVS service was first configured, so two virtual servers cannot claim one.
+using ServiceOwners = std::map<std::string, std::pair<std::string, Mark>>;
+
+// The nodes of `single` (one value) or `list` (a virtual-server group), in file order.
+std::vector<const Node*> member_nodes(const Node* single, const Node* list, std::string_view key,
+                                      Errors& errors) {
+  std::vector<const Node*> out;
+  if (single) out.push_back(single);
+  if (!list) return out;
+  for (const Node& item : *to_list(list, key, errors)) out.push_back(&item);
+  if (out.empty()) errors.add(list->mark, "'" + std::string(key) + "' needs at least one entry");
+  return out;
+}
+
+void parse_group_addresses(const std::vector<const Node*>& nodes, MapReader& r,
+                           VirtualServer& out) {
+  std::map<Endpoint, Mark> seen;
+  for (const Node* node : nodes) {
+    auto ep = to_endpoint(*node, "address", r.errors());
+    if (!ep) continue;
+    if (auto [it, fresh] = seen.emplace(*ep, node->mark); !fresh) {
+      r.errors().add(node->mark, "address " + ep->to_string() + " is listed twice (first at " +
+                                     line_col(it->second) + ")");
+      continue;
+    }
+    if (!out.address) {
+      out.address = ep;
+      out.family = ep->addr.family;
+    } else if (ep->addr.family != out.family) {
+      r.errors().add(node->mark, "address " + ep->to_string() + " is " +
+                                     family_name(ep->addr.family) + " but the first address is " +
+                                     family_name(out.family) + "; a group has one family");
+    } else {
+      out.more_addresses.push_back(*ep);
+    }
+  }
+}
+
+void parse_group_fwmarks(const std::vector<const Node*>& nodes, MapReader& r, VirtualServer& out) {
+  std::map<uint32_t, Mark> seen;
+  for (const Node* node : nodes) {
+    auto mark = to_int(*node, "fwmark", 1, kMaxU32, r.errors());
+    if (!mark) continue;
+    const auto value = static_cast<uint32_t>(*mark);
+    if (auto [it, fresh] = seen.emplace(value, node->mark); !fresh) {
+      r.errors().add(node->mark, "fwmark " + std::to_string(value) + " is listed twice (first at " +
+                                     line_col(it->second) + ")");
+    } else if (!out.address && !out.fwmark) {
+      out.fwmark = value;
+    } else {
+      out.more_fwmarks.push_back(value);
+    }
+  }
+}
+
+// `address` or `addresses: [..]`, `fwmark` or `fwmarks: [..]`. A list makes the virtual server
+// a group, which may mix addresses and fwmarks.
 void parse_service(MapReader& r, VirtualServer& out) {
   const Node* address = r.get("address");
+  const Node* addresses = r.get("addresses");
   const Node* fwmark = r.get("fwmark");
+  const Node* fwmarks = r.get("fwmarks");
   const Node* protocol = r.get("protocol");
+  const bool has_address = address || addresses;
+  if (address && addresses)
+    r.errors().add(addresses->mark, "set either 'address' or 'addresses', not both");
+  if (fwmark && fwmarks)
+    r.errors().add(fwmarks->mark, "set either 'fwmark' or 'fwmarks', not both");
   if (address && fwmark) {
     r.errors().add(fwmark->mark, "set either 'address' (with 'protocol') or 'fwmark', not both");
-  } else if (!address && !fwmark) {
+    fwmark = nullptr;
+  } else if (!has_address && !fwmark && !fwmarks) {
     r.errors().add(r.mark(), "virtual server needs 'address' (ADDRESS:PORT) or 'fwmark'");
-  } else if (fwmark && protocol) {
+  } else if (!has_address && protocol) {
     r.errors().add(protocol->mark, "'protocol' does not apply to a fwmark service");
   }
-  if (address) {
-    out.address = to_endpoint(*address, "address", r.errors());
-    if (out.address) out.family = out.address->addr.family;
-  }
-  if (fwmark && !address)
-    if (auto mark = to_int(*fwmark, "fwmark", 1, kMaxU32, r.errors()))
-      out.fwmark = static_cast<uint32_t>(*mark);
+  parse_group_addresses(member_nodes(address, addresses, "addresses", r.errors()), r, out);
+  parse_group_fwmarks(member_nodes(fwmark, fwmarks, "fwmarks", r.errors()), r, out);
   r.read_choice("protocol", out.protocol, {"tcp", "udp", "sctp"});
+}
+
+// Every IPVS service belongs to one virtual server: a second claim is an error at its member.
+void claim_services(const Node& node, const VirtualServer& vs, ServiceOwners& owners,
+                    Errors& errors) {
+  auto claim = [&](const std::string& key, const char* list_key, const char* single_key) {
+    const Node* at = node.find(list_key);
+    if (!at) at = node.find(single_key);
+    const Mark mark = at ? at->mark : node.mark;
+    auto [it, fresh] = owners.emplace(key, std::make_pair(vs.name, mark));
+    if (!fresh && it->second.first != vs.name)
+      errors.add(mark, "service " + key + " of virtual server '" + vs.name +
+                           "' is already configured in virtual server '" + it->second.first +
+                           "' (at " + line_col(it->second.second) + ")");
+  };
+  const std::string proto = to_string(vs.protocol);
+  if (vs.address) claim(proto + " " + vs.address->to_string(), "addresses", "address");
+  for (const Endpoint& ep : vs.more_addresses)
+    claim(proto + " " + ep.to_string(), "addresses", "address");
+  const std::string family = vs.family == AF_INET6 ? " IPv6" : "";
+  if (vs.fwmark) claim("fwmark " + std::to_string(*vs.fwmark) + family, "fwmarks", "fwmark");
+  for (uint32_t mark : vs.more_fwmarks)
+    claim("fwmark " + std::to_string(mark) + family, "fwmarks", "fwmark");
 }
 
 void parse_scheduler(MapReader& r, VirtualServer& out) {
@@ -157,7 +240,8 @@ void check_tunnel_type(MapReader& r, const VirtualServer& out) {
   if (!tun) r.errors().add(node->mark, "'tunnel_type' needs 'forwarding: tun'");
 }
 
-std::optional<VirtualServer> parse_virtual_server(const Node& node, ParseContext& ctx) {
+std::optional<VirtualServer> parse_virtual_server(const Node& node, ParseContext& ctx,
+                                                  ServiceOwners& owners) {
   MapReader r(&node, "virtual server", ctx.errors);
   if (!r.is_map()) return std::nullopt;
   VirtualServer out;
@@ -183,6 +267,7 @@ std::optional<VirtualServer> parse_virtual_server(const Node& node, ParseContext
   parse_persistence(r, out);
   check_tunnel_type(r, out);
   r.finish();
+  claim_services(node, out, owners, ctx.errors);
   return out;
 }
 
@@ -205,9 +290,10 @@ CheckSpec parse_check(const Node& node, ParseContext& ctx) {
 }
 
 void parse_virtual_servers(const Node* node, ParseContext& ctx, std::vector<VirtualServer>& out) {
-  out =
-      parse_named_list<VirtualServer>(node, "virtual_servers", "virtual server", ctx,
-                                      [&](const Node& n) { return parse_virtual_server(n, ctx); });
+  ServiceOwners owners;
+  out = parse_named_list<VirtualServer>(
+      node, "virtual_servers", "virtual server", ctx,
+      [&](const Node& n) { return parse_virtual_server(n, ctx, owners); });
 }
 
 }  // namespace hadirector::config::detail

@@ -6,26 +6,12 @@
 
 #include "ipvs/reconciler.h"
 #include "tests/fakes/fake_ipvs_client.h"
+#include "tests/unit/ipvs/reconciler_test_util.h"
 
 namespace hadirector::ipvs {
 namespace {
 
 using testing::FakeIpvsClient;
-
-Service tcp(const char* addr, std::uint16_t port) {
-  Service s;
-  s.address = *IpAddress::parse(addr);
-  s.port = port;
-  return s;
-}
-
-Destination dest(const char* addr, int weight) {
-  Destination d;
-  d.address = *IpAddress::parse(addr);
-  d.port = 80;
-  d.weight = weight;
-  return d;
-}
 
 DesiredService wanted(Service s, std::vector<Destination> dests = {},
                       core::Duration drain = core::Duration::zero(),

@@ -72,7 +72,8 @@ TEST(ReconcilerMapping, TunnelForwardingCarriesTheTunnelType) {
   auto vs = web();
   vs.forwarding = config::Forwarding::kTun;
   vs.tunnel_type = config::TunnelType::kGre;
-  Destination d = sorry_destination_from(vs, *config::Endpoint::from_string("198.51.100.99:80"), 1);
+  Destination d = sorry_destination_from(vs, service_from(vs),
+                                         *config::Endpoint::from_string("198.51.100.99:80"), 1);
   EXPECT_EQ(d.forwarding, Forwarding::kTunnel);
   EXPECT_EQ(d.tunnel_type, TunnelType::kGre);
 }
