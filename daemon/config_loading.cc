@@ -3,8 +3,20 @@
 #include <memory>
 
 #include "checkers/registry.h"
+#include "daemon/script_permissions.h"
 
 namespace hadirector::daemon {
+namespace {
+
+// What the YAML alone cannot tell: a script that would run as root from a file others can change.
+config::LoadResult refuse_unsafe_scripts(config::LoadResult loaded) {
+  if (!loaded) return loaded;
+  auto errors = check_root_scripts(*loaded);
+  if (!errors.empty()) return std::unexpected(std::move(errors));
+  return loaded;
+}
+
+}  // namespace
 
 config::LoadOptions daemon_load_options() {
   auto registry = std::make_shared<checkers::CheckerRegistry>();
@@ -18,11 +30,11 @@ config::LoadOptions daemon_load_options() {
 }
 
 config::LoadResult load_config_file(const std::string& path) {
-  return config::load_file(path, daemon_load_options());
+  return refuse_unsafe_scripts(config::load_file(path, daemon_load_options()));
 }
 
 config::LoadResult load_config_text(const std::string& text, const std::string& path) {
-  return config::parse_text(text, path, daemon_load_options());
+  return refuse_unsafe_scripts(config::parse_text(text, path, daemon_load_options()));
 }
 
 std::string format_errors(const std::vector<config::ConfigError>& errors) {

@@ -29,6 +29,18 @@ core::Result<std::string> read_text(const std::string& path) {
   return text.str();
 }
 
+// Creates `path` (and missing parents, 0755 like mkdir -p) with `mode` whatever the umask.
+core::Status make_private_dir(const std::string& path, mode_t mode, const std::string& what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return {};
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+    return core::fail_errno(errno, "create " + what + " " + path);
+  if (::chmod(path.c_str(), mode) != 0) return core::fail_errno(errno, "chmod " + what + " " + path);
+  return {};
+}
+
 std::string ms(core::Duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
 }
@@ -55,10 +67,12 @@ core::Status Supervisor::start() {
   }
   active_ = ActiveConfig{1, std::move(*text), std::move(*loaded)};
 
-  std::error_code ec;
-  std::filesystem::create_directories(options_.runtime_dir, ec);
-  if (ec) return core::fail(core::Errc::kSystem, "create runtime dir " + options_.runtime_dir +
-                                                     ": " + ec.message());
+  // The control socket's group may traverse the runtime dir; nobody else may look into
+  // either directory. Modes are set on creation only: an operator's chmod stays.
+  if (auto dir = make_private_dir(options_.runtime_dir, 0750, "runtime dir"); !dir) return dir;
+  // Only the drain store lives there: without it the daemon still runs.
+  if (auto dir = make_private_dir(active_.parsed.global.state_dir, 0750, "state dir"); !dir)
+    core::log_warning(dir.error().message() + "; drains will not persist");
   if (auto pid = write_pid_file(); !pid) return pid;
   if (auto sig = install_signals(); !sig) return sig;
 

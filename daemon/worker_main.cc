@@ -1,6 +1,8 @@
 #include "daemon/worker_main.h"
 
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <memory>
@@ -13,6 +15,55 @@
 #include "daemon/worker_modules.h"
 
 namespace hadirector::daemon {
+namespace {
+
+bool runs_vrrp_scripts_as_user(const config::Config& c) {
+  bool any_notify = false;
+  for (const auto& i : c.vrrp.instances) {
+    const auto& n = i.notify;
+    any_notify = any_notify || !n.master.empty() || !n.backup.empty() || !n.fault.empty() ||
+                 !n.stop.empty() || !n.any.empty();
+  }
+  for (const auto& s : c.vrrp.scripts)
+    if (s.user || c.global.script_user) return true;
+  return any_notify && c.global.script_user.has_value();
+}
+
+// Which checks the checker runs: icmp ones need a raw socket, exec ones with `user` a setuid.
+void checker_needs(const config::Config& c, bool& icmp, bool& as_user) {
+  for (const auto& vs : c.virtual_servers)
+    for (const auto& rs : vs.real_servers)
+      for (const auto& check : rs.checks) {
+        icmp = icmp || check.type == "icmp";
+        as_user = as_user || (check.type == "exec" && check.params.find("user") != nullptr);
+      }
+}
+
+}  // namespace
+
+core::CapabilitySet worker_capabilities(const std::string& kind, const config::Config& config) {
+  core::CapabilitySet caps{CAP_NET_ADMIN};
+  bool as_user = false;
+  if (kind == "vrrp") {
+    caps.add(CAP_NET_RAW);
+    if (config.vrrp.realtime) {
+      caps.add(CAP_SYS_NICE);
+      caps.add(CAP_IPC_LOCK);
+    }
+    as_user = runs_vrrp_scripts_as_user(config);
+  } else {
+    bool icmp = false;
+    checker_needs(config, icmp, as_user);
+    if (icmp) caps.add(CAP_NET_RAW);
+  }
+  if (as_user) {
+    caps.add(CAP_SETUID);
+    caps.add(CAP_SETGID);
+    caps.add(CAP_KILL);
+  }
+  return caps;
+}
+
 namespace {
 
 class Worker {
@@ -73,6 +124,7 @@ class Worker {
                                      format_errors(loaded.error()));
       return;
     }
+    settle_capabilities(worker_capabilities(kind_, *loaded), generation);
     core::Status applied;
     if (!config_) {
       applied = module_->configure(*loaded);
@@ -90,6 +142,28 @@ class Worker {
     } else {
       report_applied(generation, "");
     }
+  }
+
+  // Gives up what `need` does not hold. A capability already given up cannot come back: the
+  // worker confirms the reload and exits, and the supervisor starts a new one with it.
+  void settle_capabilities(core::CapabilitySet need, uint64_t generation) {
+    if (held_ && *held_ == need) return;
+    if (!held_) {
+      auto caps = core::current_capabilities();
+      if (!caps || caps->permitted.empty()) return;  // not privileged: nothing to give up
+    } else if (!held_->contains(need)) {
+      core::log_notice("worker " + kind_ + ": generation " + std::to_string(generation) +
+                       " needs " + need.minus(*held_).to_string() +
+                       ", given up at start; restarting the worker to apply it");
+      report_applied(generation, "");
+      channel_.flush_now();
+      ::_exit(kExitRegainCapabilities);
+    }
+    if (auto narrowed = core::restrict_capabilities(need); !narrowed)
+      core::log_warning("worker " + kind_ + ": " + narrowed.error().message() +
+                        "; the other capability sets are narrowed");
+    held_ = need;
+    core::log_info("worker " + kind_ + ": capabilities " + need.to_string());
   }
 
   void report_applied(uint64_t generation, const std::string& error) {
@@ -112,6 +186,7 @@ class Worker {
   IpcChannel channel_;
   std::unique_ptr<WorkerModule> module_;
   std::optional<config::Config> config_;
+  std::optional<core::CapabilitySet> held_;  // after the first configuration, when privileged
   core::Handle term_;
   bool stopping_ = false;
 };

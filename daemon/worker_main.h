@@ -1,10 +1,26 @@
 // The body of a worker process (`hadirectord --worker KIND --ipc-fd N`, started by the
-// supervisor): one event loop, the channel to the supervisor, and the module for KIND.
+// supervisor): one event loop, the channel to the supervisor, and the module for KIND. A worker
+// started as root gives up, with its first configuration, every capability that configuration
+// does not need (worker_capabilities); a reload that needs one back restarts the worker.
 #pragma once
 
 #include <string>
 
+#include "daemon/config/config.h"
+#include "daemon/core/capabilities.h"
+
 namespace hadirector::daemon {
+
+// Exit code of a worker that gave up a capability the new configuration needs: the supervisor
+// restarts it (as after a crash: VIPs stay, the VRRP worker resumes) with that configuration.
+inline constexpr int kExitRegainCapabilities = 75;
+
+// What a worker of `kind` ("vrrp", "checker") needs to run `config`; scripts and exec checks it
+// runs as root get no more than this (the bounding set). vrrp: NET_ADMIN (addresses, links,
+// sysctls), NET_RAW (VRRP, GARP/NA sockets), SYS_NICE + IPC_LOCK with `realtime`. checker:
+// NET_ADMIN (IPVS, sync daemons), NET_RAW with an icmp check. Either: SETUID, SETGID and KILL
+// (to stop a timed-out child of another uid) when it runs a script or exec check as a user.
+core::CapabilitySet worker_capabilities(const std::string& kind, const config::Config& config);
 
 // Returns the process exit code.
 int run_worker(const std::string& kind, int ipc_fd);
