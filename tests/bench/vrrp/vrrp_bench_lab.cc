@@ -99,7 +99,9 @@ void BenchDirector::start() {
 void BenchDirector::crash() {
   if (kind_ == Daemon::kHadirector) return harness_->kill_all();
   if (!ka_) return;
-  // The VRRP child first: outliving its parent it would stop gracefully (priority 0).
+  // Freeze the parent so it respawns nothing, then the VRRP child first: outliving its parent
+  // it would stop gracefully (priority 0) or, respawned, keep advertising.
+  ka_->signal(SIGSTOP);
   for (pid_t child : testing::children_of(ka_->pid())) ::kill(child, SIGKILL);
   ka_.reset();  // SIGKILLs and reaps the parent
 }
