@@ -47,6 +47,10 @@ class ControlClient : public std::enable_shared_from_this<ControlClient> {
 
   uid_t uid() const { return uid_; }
   void keep_open() { keep_open_ = true; }
+  // Connected but no complete request yet: what a full server sheds first, oldest first.
+  bool waiting() const { return !request_seen_ && !closing_; }
+  void evict() { close(); }
+  uint64_t serial = 0;  // accept order
 
  private:
   void on_io(uint32_t revents) {
@@ -90,6 +94,7 @@ class ControlClient : public std::enable_shared_from_this<ControlClient> {
     }
     request_timer_.cancel();
     replied_ = false;
+    request_seen_ = true;
     (*handler_)(request, Responder(weak_from_this()));
     // A handler that answered synchronously and did not ask to stream: done.
     if (replied_ && !keep_open_) finish();
@@ -141,6 +146,7 @@ class ControlClient : public std::enable_shared_from_this<ControlClient> {
   std::string out_;
   bool replied_ = false;
   bool keep_open_ = false;
+  bool request_seen_ = false;
   bool finishing_ = false;
   bool closing_ = false;
 };
@@ -212,13 +218,23 @@ core::Status ControlServer::set_read_group(const std::optional<std::string>& gro
 }
 
 void ControlServer::accept_ready() {
-  for (;;) {
+  // A bounded batch, so that the clients already accepted are read between batches: a flood of
+  // connections cannot push a real request out before it is read.
+  for (int batch = 0; batch < 16; ++batch) {
     core::UniqueFd fd(::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (fd.get() < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK)
         core::log_warning(std::string("control: accept failed: ") + strerrorname_np(errno));
       return;
+    }
+    if (clients_.size() >= limits_.max_clients) {
+      // Idle connections must not lock operators out: the oldest one that never sent a
+      // request makes room.
+      ControlClient* oldest = nullptr;
+      for (const auto& [raw, c] : clients_)
+        if (c->waiting() && (!oldest || c->serial < oldest->serial)) oldest = raw;
+      if (oldest) oldest->evict();
     }
     if (clients_.size() >= limits_.max_clients) {
       static const char kBusy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
@@ -230,6 +246,7 @@ void ControlServer::accept_ready() {
     uid_t uid = static_cast<uid_t>(-1);
     if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) uid = cred.uid;
     auto client = std::make_shared<ControlClient>(loop_, *this, limits_, std::move(fd), uid);
+    client->serial = next_serial_++;
     if (client->start(&handler_)) clients_.emplace(client.get(), client);
   }
 }

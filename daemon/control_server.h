@@ -76,6 +76,7 @@ class ControlServer {
   std::map<ControlClient*, std::shared_ptr<ControlClient>> clients_;
   std::vector<std::shared_ptr<ControlClient>> graveyard_;  // closed, destroyed next iteration
   core::Handle reaper_;
+  uint64_t next_serial_ = 0;
 };
 
 }  // namespace hadirector::daemon
