@@ -72,6 +72,9 @@ class DirectorPair:
         t = (before, time.time())
         self.net.stop(lb, sig=signal.SIGKILL, group=True)
         self.net.stop(f"events-{lb}")
+        # The kernel destroys a deleted namespace's devices later, in the background: remove
+        # the veth pairs now so the director can be plugged in again under the same names.
+        self.net.batch("sw", [f"link del {lb}-{ifname}" for ifname in ("eth0", "eth1")])
         self.net.del_ns(lb)
         return t
 
