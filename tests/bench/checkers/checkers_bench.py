@@ -152,6 +152,8 @@ def run_one(daemon, args, work):
             proc.wait()
         logf.close()
         shutil.copy(logf.name, work)
+        if os.path.exists(f"{RUN}/perf-{daemon}.data"):
+            shutil.copy(f"{RUN}/perf-{daemon}.data", work)
         subprocess.run(["ipvsadm", "-C"], check=False)
 
 
@@ -167,10 +169,18 @@ def measure(daemon, args, pid):
     try:
         time.sleep(max(0.0, args.warmup - (time.monotonic() - started)))
         cpu0, t0 = cpu_ns(pid), time.monotonic()
+        perf = None
+        if args.perf:  # a call-graph profile of the checker over the window, for a look later
+            perf = subprocess.Popen(["perf", "record", "-g", "-p", str(pid), "-o",
+                                     f"{RUN}/perf-{daemon}.data", "--", "sleep",
+                                     str(args.duration)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
         time.sleep(max(0.0, args.warmup + args.duration - (time.monotonic() - started)))
         cpu1, t1 = cpu_ns(pid), time.monotonic()
         mem = memory_kib(pid)
         out, _ = listener.communicate(timeout=60)
+        if perf is not None:
+            perf.wait(timeout=120)
     finally:
         if listener.poll() is None:
             listener.kill()
@@ -242,6 +252,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=8, help="seconds before the window")
     ap.add_argument("--duration", type=int, default=20, help="seconds of measurement")
     ap.add_argument("--only", choices=["hadirector", "keepalived"])
+    ap.add_argument("--perf", action="store_true",
+                    help="perf record the checker during the window (last-run/perf-*.data)")
     ap.add_argument("--quick", action="store_true", help="1,000 tcp + 200 http, short window")
     args = ap.parse_args()
     if args.quick:
