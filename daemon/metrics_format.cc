@@ -231,6 +231,64 @@ void check_stat_metrics(const std::string& vs, const json& stats, Family& durati
   }
 }
 
+// Live IPVS counters of each service of a virtual server and of its destinations.
+struct IpvsCounterField {
+  const char* key;  // in the status "stats" object
+  const char* suffix;
+  const char* type;
+  const char* help;
+};
+constexpr IpvsCounterField kIpvsCounters[] = {
+    {"connections", "connections_total", "counter", "Connections scheduled by IPVS."},
+    {"in_packets", "in_packets_total", "counter", "Packets received from clients."},
+    {"out_packets", "out_packets_total", "counter", "Packets sent to clients."},
+    {"in_bytes", "in_bytes_total", "counter", "Bytes received from clients."},
+    {"out_bytes", "out_bytes_total", "counter", "Bytes sent to clients."},
+    {"connection_rate", "connections_per_second", "gauge", "Kernel estimate of connections/s."},
+    {"in_byte_rate", "in_bytes_per_second", "gauge", "Kernel estimate of inbound bytes/s."},
+    {"out_byte_rate", "out_bytes_per_second", "gauge", "Kernel estimate of outbound bytes/s."},
+};
+
+void ipvs_counter_metrics(const json& status, std::string& out) {
+  std::vector<Family> service, dest;
+  for (const auto& c : kIpvsCounters) {
+    service.emplace_back(std::string("hadirector_ipvs_service_") + c.suffix, c.type, c.help);
+    dest.emplace_back(std::string("hadirector_ipvs_destination_") + c.suffix, c.type, c.help);
+  }
+  Family active("hadirector_ipvs_destination_active_connections", "gauge",
+                "Established connections to the real server.");
+  Family inactive("hadirector_ipvs_destination_inactive_connections", "gauge",
+                  "Other (closing, UDP) connections to the real server.");
+  const json& list = member(status, "virtual_servers");
+  for (const auto& vs : list.is_array() ? list : json::array()) {
+    const json& services = member(vs, "services");
+    for (const auto& s : services.is_array() ? services : json::array()) {
+      const Labels labels = {{"virtual_server", text(vs, "name")}, {"service", text(s, "name")}};
+      for (size_t k = 0; k < std::size(kIpvsCounters); ++k) {
+        const json& v = member(member(s, "stats"), kIpvsCounters[k].key);
+        if (v.is_number()) service[k].add_number(labels, v);
+      }
+      const json& dests = member(s, "destinations");
+      for (const auto& d : dests.is_array() ? dests : json::array()) {
+        Labels l = labels;
+        l.emplace_back("real_server", text(d, "address"));
+        for (size_t k = 0; k < std::size(kIpvsCounters); ++k) {
+          const json& v = member(member(d, "stats"), kIpvsCounters[k].key);
+          if (v.is_number()) dest[k].add_number(l, v);
+        }
+        if (member(d, "active_connections").is_number())
+          active.add_number(l, d["active_connections"]);
+        if (member(d, "inactive_connections").is_number())
+          inactive.add_number(l, d["inactive_connections"]);
+      }
+    }
+  }
+  for (const auto& f : service) f.write(out);
+  for (const auto& f : dest) f.write(out);
+  active.write(out);
+  inactive.write(out);
+}
+
 void server_metrics(const json& status, std::string& out) {
   ServerFamilies f;
   Family duration("hadirector_check_duration_seconds", "histogram",
@@ -256,6 +314,7 @@ void server_metrics(const json& status, std::string& out) {
     available.add({}, ipvs.get<std::string>() == "ok" ? "1" : "0");
     available.write(out);
   }
+  ipvs_counter_metrics(status, out);
 }
 
 }  // namespace
