@@ -243,10 +243,15 @@ void StateMachine::master_receives(const AdvertReceived& advert, Output& out) {
                         advert.source > params_.primary_address;
   if (!higher && !tie_lost) {
     out.actions.push_back(SendAdvert{static_cast<uint8_t>(priority_)});
+    // The lower master announced the VIPs with its MAC (a healed partition): take them back.
+    out.actions.push_back(SendGratuitous{});
     return;
   }
   learn_interval(advert.max_adver_interval);
   last_master_priority_ = advert.priority;
+  // One last advert at our priority: after a healed partition the winner may not have heard us
+  // yet, and only that tells it to re-announce the VIPs that clients learnt with our MAC.
+  out.actions.push_back(SendAdvert{static_cast<uint8_t>(priority_)});
   become_backup(higher ? Reason::kHigherPriorityAdvert : Reason::kEqualPriorityHigherAddress, out);
 }
 

@@ -207,7 +207,9 @@ TEST(StateMachine, MasterStepsDownForHigherPriorityAdvert) {
   EXPECT_TRUE(has<RemoveVips>(out));
   EXPECT_EQ(sm.master_adver_interval(), milliseconds(500));
   EXPECT_EQ(find<StartMasterDownTimer>(out)->interval, sm.master_down_interval());
-  EXPECT_FALSE(has<SendAdvert>(out));
+  // One last advert at our own priority, so that a winner that has not heard us since a
+  // partition healed re-announces its VIPs (it answers lower adverts with a GARP).
+  EXPECT_EQ(find<SendAdvert>(out)->priority, 100);
 }
 
 TEST(StateMachine, EqualPriorityHigherAddressWins) {
@@ -238,6 +240,7 @@ TEST(StateMachine, MasterRepliesAtOnceToLowerPriorityAdvert) {
   Output out = sm.handle(advert(100));
   EXPECT_EQ(out.state, State::kMaster);
   EXPECT_EQ(find<SendAdvert>(out)->priority, 150);
+  EXPECT_TRUE(has<SendGratuitous>(out));  // clients that followed the lower master come back
   EXPECT_FALSE(transition_of(out).has_value());
 }
 
