@@ -12,8 +12,23 @@
 #include "vrrp/io/netlink_link_monitor.h"
 #include "vrrp/io/packet_gratuitous_sender.h"
 #include "vrrp/io/raw_vrrp_socket.h"
+#include "vrrp/io/vmac_manager.h"
 
 namespace hadirector::daemon {
+
+namespace {
+
+vrrp::VrrpSocketRegistry::Opener socket_opener(core::EventLoop& loop, bool join_group) {
+  return [&loop, join_group](int ifindex, vrrp::Family family)
+             -> core::Result<std::unique_ptr<vrrp::VrrpSocket>> {
+    auto s = vrrp::RawVrrpSocket::open(loop, ifindex, "ifindex " + std::to_string(ifindex), family,
+                                       join_group);
+    if (!s) return std::unexpected(s.error());
+    return std::unique_ptr<vrrp::VrrpSocket>(std::move(*s));
+  };
+}
+
+}  // namespace
 
 core::Result<VrrpIo> open_vrrp_io(core::EventLoop& loop, core::ChildRunner& runner) {
   VrrpIo io;
@@ -26,12 +41,11 @@ core::Result<VrrpIo> open_vrrp_io(core::EventLoop& loop, core::ChildRunner& runn
   io.addresses = std::move(*addresses);
   io.links = std::move(*links);
   io.gratuitous = std::move(*garp);
-  io.open_socket = [&loop](int ifindex,
-                           vrrp::Family family) -> core::Result<std::unique_ptr<vrrp::VrrpSocket>> {
-    auto s = vrrp::RawVrrpSocket::open(loop, ifindex, "ifindex " + std::to_string(ifindex), family);
-    if (!s) return std::unexpected(s.error());
-    return std::unique_ptr<vrrp::VrrpSocket>(std::move(*s));
-  };
+  io.open_socket = socket_opener(loop, /*join_group=*/true);
+  auto vmac = vrrp::NetlinkVmacManager::create();
+  if (!vmac) return std::unexpected(vmac.error());
+  io.vmac = std::move(*vmac);
+  io.open_send_socket = socket_opener(loop, /*join_group=*/false);
   io.launcher = [&runner](const core::ChildSpec& spec,
                           std::function<void(const core::ChildResult&)> done) {
     return runner.run(spec, std::move(done));
@@ -113,16 +127,12 @@ core::Status VrrpModule::reconfigure(const config::Config&, const config::Config
 }
 
 void VrrpModule::add_instance(const config::VrrpInstance& cfg) {
-  if (cfg.vmac)
-    core::log_warning("vrrp instance " + cfg.name +
-                          ": vmac is not wired into the instance yet; running on " + cfg.interface +
-                          " with its own MAC",
-                      {{"HADIRECTOR_INSTANCE", cfg.name}});
   Entry entry;
   entry.notify = std::make_unique<vrrp::NotifyQueue>(io_.launcher);
   entry.instance = std::make_unique<vrrp::VrrpInstance>(
       cfg, vrrp::InstanceDeps{ctx_.loop, *sockets_, *io_.addresses, *io_.links, *io_.gratuitous},
       [this](const vrrp::TransitionRecord& r) { on_transition(r); });
+  if (cfg.vmac && io_.vmac) entry.instance->use_vmac(*io_.vmac, io_.open_send_socket);
   attach_tracking(entry);
   instances_.insert_or_assign(cfg.name, std::move(entry));
 }

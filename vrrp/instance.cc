@@ -113,12 +113,18 @@ void VrrpInstance::stop() {
   if (!started_) return;
   feed(Shutdown{});
   burst_.stop();
+  release_vmac();
   stop_timers();
   socket_sub_.cancel();
   link_sub_.cancel();
   address_sub_.cancel();
   resync_sub_.cancel();
   started_ = false;
+}
+
+void VrrpInstance::use_vmac(VmacManager& manager, VrrpSocketRegistry::Opener open_send_socket) {
+  vmac_manager_ = &manager;
+  open_vmac_socket_ = std::move(open_send_socket);
 }
 
 void VrrpInstance::set_tracking(int weight_sum, bool fault) {

@@ -25,6 +25,7 @@
 #include "vrrp/io/address_manager.h"
 #include "vrrp/io/garp.h"
 #include "vrrp/io/link_monitor.h"
+#include "vrrp/io/vmac_manager.h"
 #include "vrrp/io/vrrp_socket_registry.h"
 #include "vrrp/receive_check.h"
 #include "vrrp/state_machine.h"
@@ -84,8 +85,16 @@ class VrrpInstance {
   // interface (a restarted worker) and we may preempt, we resume as MASTER at once, advertising
   // before the peers' Master_Down_Interval runs out; otherwise such leftover VIPs are removed.
   void start();
-  // Graceful stop: a MASTER sends priority 0 and removes its VIPs (RFC 5798 §6.4.3).
+  // Graceful stop: a MASTER sends priority 0 and removes its VIPs (RFC 5798 §6.4.3); a VMAC
+  // is removed.
   void stop();
+  // `vmac: true` (RFC 5798 §7.3): before start(), how to create the macvlan and open a
+  // send-only socket on it. Adverts are received on the parent and sent from the VMAC (IPv4;
+  // IPv6 adverts leave from the parent, whose link-local is their source); VIPs and GARP/NA
+  // live on the VMAC.
+  void use_vmac(VmacManager& manager, VrrpSocketRegistry::Opener open_send_socket);
+  // The VMAC link while one is in use.
+  const std::optional<LinkInfo>& vmac_link() const { return vmac_link_; }
 
   // The sum of the tracked weights in effect and whether a fault-weight object is down.
   void set_tracking(int weight_sum, bool fault);
@@ -145,6 +154,10 @@ class VrrpInstance {
   void change_vips(bool add, const std::vector<config::IpPrefix>& vips);
   void announce(const std::vector<config::IpPrefix>& vips);
   bool vips_present();
+  void bind_vmac();
+  void release_vmac();
+  // Where the VIPs go: the VMAC when there is one, else the interface.
+  const std::string& vip_link() const { return vmac_link_ ? vmac_link_->name : config_.interface; }
 
   config::VrrpInstance config_;
   InstanceDeps deps_;
@@ -152,6 +165,10 @@ class VrrpInstance {
   std::unique_ptr<StateMachine> machine_;
   ReceiveParams receive_;
   std::shared_ptr<VrrpSocket> socket_;
+  VmacManager* vmac_manager_ = nullptr;
+  VrrpSocketRegistry::Opener open_vmac_socket_;
+  std::optional<LinkInfo> vmac_link_;
+  std::unique_ptr<VrrpSocket> vmac_socket_;  // send-only, on the VMAC
   int ifindex_ = 0;
   MacAddress mac_{};
   std::optional<IpAddress> source_;

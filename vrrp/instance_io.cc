@@ -31,6 +31,7 @@ bool VrrpInstance::bind() {
                                           const PacketFacts& facts) { on_packet(payload, facts); });
   refresh_source();
   link_up_ = link->up && link->running;
+  bind_vmac();
   // The tie-break needs our address: the machine was built before we knew it.
   if (machine_->state() == State::kInitialize) fresh_machine();
   return true;
@@ -139,8 +140,9 @@ void VrrpInstance::send_advert(uint8_t priority) {
   }
   for (const IpAddress& to : destinations) {
     auto bytes = encode_advert(advert, *source_, to, variant);
+    VrrpSocket& out = vmac_socket_ ? *vmac_socket_ : *socket_;
     core::Status sent =
-        bytes ? socket_->send(*bytes, to, *source_) : core::Status(std::unexpected(bytes.error()));
+        bytes ? out.send(*bytes, to, *source_) : core::Status(std::unexpected(bytes.error()));
     if (sent) {
       ++counters_.adverts_sent;
     } else {
@@ -160,8 +162,8 @@ void VrrpInstance::remove_vips(const std::vector<config::IpPrefix>& vips) {
 
 void VrrpInstance::change_vips(bool add, const std::vector<config::IpPrefix>& vips) {
   for (const auto& vip : vips) {
-    core::Status s = add ? deps_.addresses.add_address(config_.interface, vip)
-                         : deps_.addresses.remove_address(config_.interface, vip);
+    core::Status s = add ? deps_.addresses.add_address(vip_link(), vip)
+                         : deps_.addresses.remove_address(vip_link(), vip);
     if (!s) {
       ++counters_.vip_errors;
       core::log_error("vrrp instance " + config_.name + ": " + s.error().message(),
@@ -174,17 +176,60 @@ void VrrpInstance::announce(const std::vector<config::IpPrefix>& vips) {
   if (vips.empty()) return;
   std::vector<Announcement> announcements;
   for (const auto& vip : vips)
-    announcements.push_back(Announcement{ifindex_, config_.interface, mac_, vip.addr, false});
+    announcements.push_back(vmac_link_ ? Announcement{vmac_link_->ifindex, vmac_link_->name,
+                                                      vmac_link_->mac, vip.addr, false}
+                                       : Announcement{ifindex_, config_.interface, mac_, vip.addr,
+                                                      false});
   burst_.start(std::move(announcements), config_.garp);
 }
 
 bool VrrpInstance::vips_present() {
-  auto present = deps_.addresses.addresses(config_.interface);
+  auto present = deps_.addresses.addresses(vip_link());
   if (!present) return false;
   return std::ranges::any_of(config_.virtual_addresses, [&](const config::IpPrefix& vip) {
     return std::ranges::any_of(*present,
                                [&](const config::IpPrefix& p) { return p.addr == vip.addr; });
   });
+}
+
+// RFC 5798 §7.3. A VMAC that cannot be made is logged and the instance runs on the interface
+// with its own MAC: the VIP keeps working, only its MAC changes on failover.
+void VrrpInstance::bind_vmac() {
+  if (!config_.vmac || vmac_manager_ == nullptr || vmac_link_) return;
+  VmacSpec spec;
+  spec.parent = config_.interface;
+  spec.vrid = static_cast<uint8_t>(config_.vrid);
+  spec.ipv6 = receive_.family == Family::kIpv6;
+  // Bridge mode: a private macvlan swallows arriving multicast whose source MAC is its own, and
+  // the master's adverts carry exactly that MAC, so a backup's parent socket would never hear
+  // them. In bridge mode they reach the parent, where we listen.
+  spec.mode = MacvlanMode::kBridge;
+  auto link = vmac_manager_->ensure(spec);
+  if (!link) {
+    core::log_error("vrrp instance " + config_.name + ": " + link.error().message() +
+                        "; running on " + config_.interface + " with its own MAC",
+                    {{"HADIRECTOR_INSTANCE", config_.name}});
+    return;
+  }
+  vmac_link_ = *link;
+  if (receive_.family != Family::kIpv4 || !open_vmac_socket_) return;
+  auto socket = open_vmac_socket_(link->ifindex, receive_.family);
+  if (socket) {
+    vmac_socket_ = std::move(*socket);
+  } else {
+    core::log_warning("vrrp instance " + config_.name + ": " + socket.error().message() +
+                          "; adverts leave from " + config_.interface,
+                      {{"HADIRECTOR_INSTANCE", config_.name}});
+  }
+}
+
+void VrrpInstance::release_vmac() {
+  if (!vmac_link_) return;
+  vmac_socket_.reset();
+  if (auto s = vmac_manager_->remove(vmac_link_->name); !s)
+    core::log_warning("vrrp instance " + config_.name + ": " + s.error().message(),
+                      {{"HADIRECTOR_INSTANCE", config_.name}});
+  vmac_link_.reset();
 }
 
 }  // namespace hadirector::vrrp

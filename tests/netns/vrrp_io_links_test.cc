@@ -228,7 +228,7 @@ TEST_F(VmacNetns, CreatesMacvlanWithVirtualRouterMacAndSysctls) {
   EXPECT_EQ(doc[0]["linkinfo"]["info_data"].value("mode", ""), "private");
   EXPECT_EQ(sysctl("vrrp.51/arp_ignore"), "1");
   EXPECT_EQ(sysctl("vrrp.51/accept_local"), "1");
-  EXPECT_EQ(sysctl("veth0/arp_announce"), "1");
+  EXPECT_EQ(sysctl("veth0/arp_announce"), "2");
 }
 
 TEST_F(VmacNetns, EnsureTwiceAdoptsAndRemoveTwiceSucceeds) {

@@ -23,11 +23,11 @@ core::Status set_int(int fd, int level, int name, int value, const std::string& 
 
 // RFC 5798 §5.1.1: TTL 255 for multicast and unicast, group membership on this interface only,
 // no copies of our own adverts, TTL and destination of received ones.
-core::Status setup_ipv4(int fd, int ifindex, const std::string& where) {
+core::Status setup_ipv4(int fd, int ifindex, const std::string& where, bool join) {
   ip_mreqn mreq{};
   std::memcpy(&mreq.imr_multiaddr, kVrrpGroupV4.bytes.data(), 4);
   mreq.imr_ifindex = ifindex;
-  if (::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0)
+  if (join && ::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0)
     return core::fail_errno(errno, "join 224.0.0.18 on " + where);
   ip_mreqn out{};
   out.imr_ifindex = ifindex;
@@ -42,11 +42,11 @@ core::Status setup_ipv4(int fd, int ifindex, const std::string& where) {
 }
 
 // RFC 5798 §5.1.2: the same for IPv6 with the hop limit.
-core::Status setup_ipv6(int fd, int ifindex, const std::string& where) {
+core::Status setup_ipv6(int fd, int ifindex, const std::string& where, bool join) {
   ipv6_mreq mreq{};
   std::memcpy(&mreq.ipv6mr_multiaddr, kVrrpGroupV6.bytes.data(), 16);
   mreq.ipv6mr_interface = static_cast<unsigned>(ifindex);
-  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof mreq) < 0)
+  if (join && ::setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof mreq) < 0)
     return core::fail_errno(errno, "join ff02::12 on " + where);
   if (auto s = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, "IPV6_MULTICAST_IF"); !s)
     return s;
@@ -99,14 +99,14 @@ Ancillary read_ancillary(msghdr& msg) {
 
 core::Result<std::unique_ptr<RawVrrpSocket>> RawVrrpSocket::open(core::EventLoop& loop, int ifindex,
                                                                  std::string ifname,
-                                                                 Family family) {
+                                                                 Family family, bool join_group) {
   std::string where = ifname + " (" + (family == Family::kIpv4 ? "IPv4" : "IPv6") + ")";
   core::UniqueFd fd(::socket(to_af(family), SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoVrrp));
   if (!fd) return core::fail_errno(errno, "open VRRP socket on " + where);
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_BINDTOIFINDEX, &ifindex, sizeof ifindex) < 0)
     return core::fail_errno(errno, "bind VRRP socket to " + where);
-  auto setup = family == Family::kIpv4 ? setup_ipv4(fd.get(), ifindex, where)
-                                       : setup_ipv6(fd.get(), ifindex, where);
+  auto setup = family == Family::kIpv4 ? setup_ipv4(fd.get(), ifindex, where, join_group)
+                                       : setup_ipv6(fd.get(), ifindex, where, join_group);
   if (!setup) return std::unexpected(setup.error().wrap("VRRP socket on " + where));
   std::unique_ptr<RawVrrpSocket> sock(
       new RawVrrpSocket(std::move(fd), ifindex, std::move(ifname), family));

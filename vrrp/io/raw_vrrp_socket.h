@@ -25,8 +25,11 @@ struct VrrpSocketStats {
 class RawVrrpSocket final : public VrrpSocket {
  public:
   // Opens the socket in the calling thread's network namespace. `ifname` is for messages.
+  // Without `join_group` the socket only sends (a VMAC's: a membership report from a backup's
+  // VMAC would teach the switches the virtual MAC on the wrong port).
   static core::Result<std::unique_ptr<RawVrrpSocket>> open(core::EventLoop& loop, int ifindex,
-                                                           std::string ifname, Family family);
+                                                           std::string ifname, Family family,
+                                                           bool join_group = true);
 
   Family family() const override { return family_; }
   int ifindex() const override { return ifindex_; }

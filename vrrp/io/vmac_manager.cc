@@ -42,11 +42,30 @@ core::Result<std::unique_ptr<NetlinkVmacManager>> NetlinkVmacManager::create() {
 core::Status NetlinkVmacManager::set_sysctls(const std::string& parent, const std::string& vmac) {
   const std::pair<std::string, const char*> settings[] = {
       {vmac + "/arp_ignore", "1"},   {vmac + "/arp_filter", "0"},   {vmac + "/rp_filter", "0"},
-      {vmac + "/accept_local", "1"}, {parent + "/arp_ignore", "1"}, {parent + "/arp_announce", "1"},
+      {vmac + "/accept_local", "1"}, {parent + "/arp_ignore", "1"}, {parent + "/arp_announce", "2"},
   };
   for (const auto& [key, value] : settings) {
     if (auto s = write_sysctl("net/ipv4/conf/" + key, value); !s) return s;
   }
+  // No IPv6 link-local of its own (addr_gen_mode 1 = none): it would derive from the shared
+  // virtual MAC, so every director would claim the same address, and a backup would send DAD
+  // and MLD from the virtual MAC. Absent when the kernel has no IPv6, which is fine.
+  auto v6 = write_sysctl("net/ipv6/conf/" + vmac + "/addr_gen_mode", "1");
+  if (!v6 && v6.error().sys_errno() != ENOENT) return v6;
+  return {};
+}
+
+core::Status NetlinkVmacManager::set_up(int ifindex) {
+  rtnl_link* link = rtnl_link_alloc();
+  if (!link) return core::fail_errno(ENOMEM, "set VMAC up");
+  rtnl_link_set_ifindex(link, ifindex);
+  rtnl_link_set_flags(link, IFF_UP);
+  nl_msg* msg = nullptr;
+  int built = rtnl_link_build_add_request(link, 0, &msg);
+  rtnl_link_put(link);
+  if (built < 0) return std::unexpected(libnl_error(built, "set VMAC up"));
+  if (int err = netlink_transact(sock_.get(), msg); err != 0)
+    return core::fail_errno(err, "set VMAC up");
   return {};
 }
 
@@ -62,7 +81,6 @@ core::Result<LinkInfo> NetlinkVmacManager::ensure(const VmacSpec& spec) {
   rtnl_link_set_link(link, parent->ifindex);
   rtnl_link_set_name(link, name.c_str());
   rtnl_link_set_addr(link, addr);
-  rtnl_link_set_flags(link, IFF_UP);
   rtnl_link_macvlan_set_mode(
       link, rtnl_link_macvlan_str2mode(spec.mode == MacvlanMode::kPrivate ? "private" : "bridge"));
   nl_msg* msg = nullptr;
@@ -78,6 +96,11 @@ core::Result<LinkInfo> NetlinkVmacManager::ensure(const VmacSpec& spec) {
     return core::fail(core::Errc::kExists,
                       what + ": " + name + " exists with MAC " + format_mac(info->mac));
   if (auto s = set_sysctls(spec.parent, name); !s) return std::unexpected(s.error().wrap(what));
+  // Up only now that the sysctls hold (no link-local was generated while it was down).
+  if (!info->up) {
+    if (auto s = set_up(info->ifindex); !s) return std::unexpected(s.error().wrap(what));
+    info->up = true;
+  }
   return info;
 }
 

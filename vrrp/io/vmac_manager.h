@@ -42,8 +42,11 @@ class VmacManager {
 // network namespace at ensure() time; the links in the namespace of create().
 // On the macvlan: arp_ignore=1 (answer ARP only for its own addresses), arp_filter=0,
 // rp_filter=0 and accept_local=1 (adverts from the parent's address arrive on it). On the
-// parent: arp_ignore=1 and arp_announce=1, so the parent does not answer for the VIP with its
-// own MAC (keepalived documents the same set for its VMAC mode).
+// parent: arp_ignore=1, so the parent does not answer for the VIP with its own MAC, and
+// arp_announce=2, so its own ARP requests (replies from the VIP routed out of the parent) carry
+// its primary address, never the VIP next to the parent's MAC, which would teach neighbours
+// the wrong MAC for the VIP. IPv6 addr_gen_mode none on
+// the macvlan, set before it goes up, so it has no link-local derived from the shared MAC.
 class NetlinkVmacManager final : public VmacManager {
  public:
   static core::Result<std::unique_ptr<NetlinkVmacManager>> create();
@@ -55,6 +58,7 @@ class NetlinkVmacManager final : public VmacManager {
   explicit NetlinkVmacManager(NlSock sock, std::unique_ptr<AddressManager> links)
       : sock_(std::move(sock)), links_(std::move(links)) {}
   core::Status set_sysctls(const std::string& parent, const std::string& vmac);
+  core::Status set_up(int ifindex);
 
   NlSock sock_;
   std::unique_ptr<AddressManager> links_;
