@@ -30,8 +30,8 @@ double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-void report(const std::string& name, const std::string& unit, double hadirector,
-            double keepalived, const std::string& target, const std::string& note) {
+void report(const std::string& name, const std::string& unit, double hadirector, double keepalived,
+            const std::string& target, const std::string& note) {
   std::printf("BENCH %s|%s|%s|%s|%s|%s\n", name.c_str(), unit.c_str(), number(hadirector).c_str(),
               number(keepalived).c_str(), target.c_str(), note.c_str());
   std::fflush(stdout);

@@ -17,8 +17,8 @@ double median(std::vector<double> values);
 
 // Prints a BENCH line. `target` is "OP EXPR" with OP one of <= < == >= > and EXPR a number or
 // [k*]ka[+c|-c] (ka: keepalived's figure), or "-" for a figure without a target.
-void report(const std::string& name, const std::string& unit, double hadirector,
-            double keepalived, const std::string& target, const std::string& note = "");
+void report(const std::string& name, const std::string& unit, double hadirector, double keepalived,
+            const std::string& target, const std::string& note = "");
 
 // A progress or detail line (stderr, so it never mixes with the BENCH protocol).
 void detail(const char* format, ...) __attribute__((format(printf, 1, 2)));

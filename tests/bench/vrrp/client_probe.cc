@@ -132,8 +132,8 @@ void ClientProbe::receive_all() {
     const uint8_t proto = frame[9];
     Event e{t, Kind::kAdvert, {}};
     std::memcpy(e.mac.data(), from.sll_addr, 6);
-    if (proto == IPPROTO_ICMP && static_cast<size_t>(n) >= ihl + 8 && frame[ihl] == ICMP_ECHOREPLY &&
-        std::memcmp(frame + ihl + 4, &ident_, 2) == 0) {
+    if (proto == IPPROTO_ICMP && static_cast<size_t>(n) >= ihl + 8 &&
+        frame[ihl] == ICMP_ECHOREPLY && std::memcmp(frame + ihl + 4, &ident_, 2) == 0) {
       e.kind = Kind::kReply;
     } else if (proto != kProtoVrrp) {
       continue;

@@ -79,9 +79,8 @@ class Failover : public VrrpBenchLab {
 // Director 1 holds the VIP, director 2 released it, and the client gets replies from 1.
 bool Failover::steady(int advert_ms) {
   const milliseconds limit(10'000 + 10 * advert_ms);
-  if (!testing::eventually(
-          [&] { return has_address(1, kVip) && !has_address(2, kVip); }, limit,
-          milliseconds(2)))
+  if (!testing::eventually([&] { return has_address(1, kVip) && !has_address(2, kVip); }, limit,
+                           milliseconds(2)))
     return false;
   const int64_t since = now_ns();
   if (!testing::eventually([&] { return probe().first_reply_from(mac(1), since).has_value(); },
@@ -207,19 +206,20 @@ TEST_F(Failover, ClientObservedFailoverPerAdvertInterval) {
     const std::string i = std::to_string(iv.ms) + "ms";
     const std::string v = "VRRPv" + std::to_string(iv.version);
     for (const auto& [who, s] : {std::pair{"hadirector", &hd}, std::pair{"keepalived", &ka}})
-      detail("%s %s %s: kill [%s] since-advert [%s] term [%s] failed %d", who, i.c_str(),
-             v.c_str(), samples(s->kill).c_str(), samples(s->kill_since_advert).c_str(),
+      detail("%s %s %s: kill [%s] since-advert [%s] term [%s] failed %d", who, i.c_str(), v.c_str(),
+             samples(s->kill).c_str(), samples(s->kill_since_advert).c_str(),
              samples(s->term).c_str(), s->failed);
     char note[160];
-    std::snprintf(note, sizeof note, "%s, median of %d; floor 3x%d+%.1f = %.1f ms after the last advert",
-                  v.c_str(), reps, iv.ms, skew_ms(iv.ms), master_down_ms(iv.ms));
+    std::snprintf(note, sizeof note,
+                  "%s, median of %d; floor 3x%d+%.1f = %.1f ms after the last advert", v.c_str(),
+                  reps, iv.ms, skew_ms(iv.ms), master_down_ms(iv.ms));
     report("vrrp.failover_kill." + i, "ms", median(hd.kill), median(ka.kill), "<= ka+5", note);
     report("vrrp.failover_kill_since_last_advert." + i, "ms", median(hd.kill_since_advert),
            median(ka.kill_since_advert),
            "<= " + std::to_string(static_cast<int>(master_down_ms(iv.ms) + 5.5)),
            "protocol floor + 5 ms");
-    std::snprintf(note, sizeof note, "%s, median of %d; floor Skew_Time %.1f ms", v.c_str(),
-                  reps, skew_ms(iv.ms));
+    std::snprintf(note, sizeof note, "%s, median of %d; floor Skew_Time %.1f ms", v.c_str(), reps,
+                  skew_ms(iv.ms));
     report("vrrp.handoff_term." + i, "ms", median(hd.term), median(ka.term), "<= ka+5", note);
     EXPECT_EQ(hd.failed, 0) << "hadirector failovers that the client never saw complete";
   }

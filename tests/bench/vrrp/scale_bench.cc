@@ -1,7 +1,7 @@
 // 1000 VRRP instances at 1 s adverts on each director of the pair (4 more links, eth1..eth4 on
-// bridges of their own, 250 VRIDs each, one /32 VIP per instance), hadirectord then keepalived with the same instances: CPU in
-// percent of one core over the window and PSS summed over the daemon's processes, for the
-// master and the backup.
+// bridges of their own, 250 VRIDs each, one /32 VIP per instance), hadirectord then keepalived with
+// the same instances: CPU in percent of one core over the window and PSS summed over the daemon's
+// processes, for the master and the backup.
 #include <thread>
 
 #include "tests/bench/vrrp/bench_report.h"
@@ -33,10 +33,10 @@ class Scale : public VrrpBenchLab {
     for (int v = 1; v <= kLinks; ++v) {
       lab_.add_bridge(hub_, "br" + std::to_string(v), {{ns_[0], link(v)}, {ns_[1], link(v)}});
       for (int i = 1; i <= 2; ++i)
-        lab_.exec_ok(ns_[static_cast<size_t>(i - 1)],
-                     {"ip", "addr", "add",
-                      "198.18." + std::to_string(v) + "." + std::to_string(i) + "/24", "dev",
-                      link(v)});
+        lab_.exec_ok(
+            ns_[static_cast<size_t>(i - 1)],
+            {"ip", "addr", "add", "198.18." + std::to_string(v) + "." + std::to_string(i) + "/24",
+             "dev", link(v)});
     }
   }
   int vips(int i) {
@@ -63,11 +63,11 @@ TEST_F(Scale, ThousandInstancesAtOneSecondAdverts) {
     const auto started = std::chrono::steady_clock::now();
     b->start();
     a->start();
-    const bool settled = testing::eventually(
-        [&] { return vips(1) == total && vips(2) == 0; }, seconds(quick() ? 15 : 180),
-        std::chrono::milliseconds(200));
-    const double settle_s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                          started).count();
+    const bool settled =
+        testing::eventually([&] { return vips(1) == total && vips(2) == 0; },
+                            seconds(quick() ? 15 : 180), std::chrono::milliseconds(200));
+    const double settle_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     // Not settling is a finding (a figure), not a failure to measure.
     split[k] = vips(2);
     settle[k] = settled ? settle_s : NAN;
@@ -86,24 +86,27 @@ TEST_F(Scale, ThousandInstancesAtOneSecondAdverts) {
     cpu[k][1] = 100.0 * static_cast<double>(b1.ns - b0.ns) / wall_ns;
     pss[k][0] = static_cast<double>(pss_kib(pa)) / 1024;
     pss[k][1] = static_cast<double>(pss_kib(pb)) / 1024;
-    detail("%s: %d instances settled in %.1f s; master %.2f %% CPU, %.1f MiB PSS (%zu "
-           "processes); backup %.2f %%, %.1f MiB (%zu)",
-           daemon_name(kind), total, settle_s, cpu[k][0], pss[k][0], pa.size(), cpu[k][1],
-           pss[k][1], pb.size());
+    detail(
+        "%s: %d instances settled in %.1f s; master %.2f %% CPU, %.1f MiB PSS (%zu "
+        "processes); backup %.2f %%, %.1f MiB (%zu)",
+        daemon_name(kind), total, settle_s, cpu[k][0], pss[k][0], pa.size(), cpu[k][1], pss[k][1],
+        pb.size());
     b->crash();
     a->crash();
     clear_addresses("198.19.0.0/16");
   }
-  const std::string note = std::to_string(total) + " instances, 1 s adverts, " +
-                           std::to_string(window_s) + " s window";
+  const std::string note =
+      std::to_string(total) + " instances, 1 s adverts, " + std::to_string(window_s) + " s window";
   report("vrrp.scale1000_settle", "s", settle[0], settle[1], "-",
          "start to master holding every VIP and backup none (nan: never)");
   report("vrrp.scale1000_backup_vips", "VIPs", split[0], split[1], "== 0",
          "VIPs also held by the backup when measured (split brain)");
   report("vrrp.scale1000_cpu_master", "% core", cpu[0][0], cpu[1][0], "< ka", note);
   report("vrrp.scale1000_cpu_backup", "% core", cpu[0][1], cpu[1][1], "< ka", note);
-  report("vrrp.scale1000_pss_master", "MiB", pss[0][0], pss[1][0], "< ka", "smaps_rollup, all processes");
-  report("vrrp.scale1000_pss_backup", "MiB", pss[0][1], pss[1][1], "< ka", "smaps_rollup, all processes");
+  report("vrrp.scale1000_pss_master", "MiB", pss[0][0], pss[1][0], "< ka",
+         "smaps_rollup, all processes");
+  report("vrrp.scale1000_pss_backup", "MiB", pss[0][1], pss[1][1], "< ka",
+         "smaps_rollup, all processes");
 }
 
 }  // namespace

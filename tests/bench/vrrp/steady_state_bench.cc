@@ -108,11 +108,12 @@ TEST_F(SteadyState, CpuPerAdvertOfAnIdlePair) {
       sent[k] = (a1.ns - a0.ns) / 1e3 / adverts;
       received[k] = (b1.ns - b0.ns) / 1e3 / adverts;
     }
-    detail("%s: %d adverts in %d s; master %.2f ms CPU (%lld ticks, %zu processes), backup "
-           "%.2f ms (%lld ticks, %zu processes)",
-           daemon_name(kind), adverts, window_s, (a1.ns - a0.ns) / 1e6,
-           static_cast<long long>(a1.ticks - a0.ticks), pa.size(), (b1.ns - b0.ns) / 1e6,
-           static_cast<long long>(b1.ticks - b0.ticks), pb.size());
+    detail(
+        "%s: %d adverts in %d s; master %.2f ms CPU (%lld ticks, %zu processes), backup "
+        "%.2f ms (%lld ticks, %zu processes)",
+        daemon_name(kind), adverts, window_s, (a1.ns - a0.ns) / 1e6,
+        static_cast<long long>(a1.ticks - a0.ticks), pa.size(), (b1.ns - b0.ns) / 1e6,
+        static_cast<long long>(b1.ticks - b0.ticks), pb.size());
     detail("%s: PSS with one instance: master %.1f MiB, backup %.1f MiB", daemon_name(kind),
            static_cast<double>(pss_kib(pa)) / 1024, static_cast<double>(pss_kib(pb)) / 1024);
     detail("%s master: %s", daemon_name(kind), per_process_text(split_a).c_str());

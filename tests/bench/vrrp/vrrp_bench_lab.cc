@@ -43,10 +43,11 @@ std::string hadirector_yaml(const std::vector<InstanceSpec>& instances, bool rea
   if (realtime) y += "  realtime: true\n";
   y += "  instances:\n";
   for (const auto& i : instances)
-    y += "    - {name: " + i.name + ", interface: " + i.ifname + ", vrid: " +
-         std::to_string(i.vrid) + ", priority: " + std::to_string(i.priority) + ", version: " +
-         std::to_string(i.version) + ", advert_interval: " + std::to_string(i.advert_ms) +
-         "ms, virtual_addresses: [" + i.vip + "]}\n";
+    y += "    - {name: " + i.name + ", interface: " + i.ifname +
+         ", vrid: " + std::to_string(i.vrid) + ", priority: " + std::to_string(i.priority) +
+         ", version: " + std::to_string(i.version) +
+         ", advert_interval: " + std::to_string(i.advert_ms) + "ms, virtual_addresses: [" + i.vip +
+         "]}\n";
   return y;
 }
 
