@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Runs inside the VM: for each size SxR (S services x R real servers, no health checks so only
+# programming is measured), times hadirectord and keepalived programming an empty table, a
+# reload changing the weight of 1 % of the destinations, and their memory (RSS of all their
+# processes). Completion is read from /proc/net/ip_vs. keepalived's reload is capped at 60 s.
+#   usage: ipvs.guest.sh BUILD_DIR SxR...
+set -euo pipefail
+build=${1:?usage: ipvs.guest.sh BUILD_DIR SxR...}
+shift
+daemon=$build/daemon/hadirectord
+modprobe ip_vs
+work=$(mktemp -d /run/hd-bench-ipvs.XXXXXX)
+ns=hd-bipvs
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  ip netns del "$ns" 2>/dev/null || true
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$(now)"; }
+dest_count() { ip netns exec "$ns" grep -c -- '->' /proc/net/ip_vs || true; }
+weight_count() {  # destinations with weight $1
+  ip netns exec "$ns" awk -v w="$1" '$1 == "->" && $4 == w' /proc/net/ip_vs | wc -l
+}
+wait_until() {  # $1: limit in seconds; then a command; returns 1 on timeout
+  local limit=$1 start=$SECONDS
+  shift
+  until "$@"; do ((SECONDS - start < limit)) || return 1; sleep 0.1; done
+}
+rss_kb() {  # summed RSS of pid $1 and its children
+  ps -o rss= -p "$1" --ppid "$1" | awk '{s += $1} END {print s + 0}'
+}
+gen() {  # $1 S, $2 R, $3 format (yaml|keepalived), $4 changed (0|1)
+  python3 - "$@" <<'PY'
+import sys
+s, r, fmt, changed = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
+out = []
+if fmt == "yaml":
+    out.append("version: 1\nglobal: {router_id: bench}\nvirtual_servers:")
+else:
+    out.append("global_defs {\n  router_id bench\n}")
+for i in range(s):
+    vip = f"10.3.{i // 250}.{i % 250 + 1}"
+    if fmt == "yaml":
+        out.append(f"  - name: vs{i}\n    address: {vip}:80\n    scheduler: wrr\n    real_servers:")
+    else:
+        out.append(f"virtual_server {vip} 80 {{\n  lb_algo wrr\n  lb_kind DR\n  protocol TCP")
+    for j in range(r):
+        w = 7 if changed and (i * r + j) % 100 == 0 else 3
+        rip = f"10.4.{j // 250}.{j % 250 + 1}"
+        if fmt == "yaml":
+            out.append(f"      - {{address: {rip}:80, weight: {w}}}")
+        else:
+            out.append(f"  real_server {rip} 80 {{\n    weight {w}\n  }}")
+    if fmt != "yaml":
+        out.append("}")
+print("\n".join(out))
+PY
+}
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+
+run_one() {  # $1 tool (hadirector|keepalived), $2 S, $3 R; sets t_prog t_reload rss
+  local tool=$1 s=$2 r=$3 total=$(($2 * $3)) changed=$((($2 * $3 + 99) / 100)) pid start
+  ip netns exec "$ns" ipvsadm -C
+  if [[ $tool == hadirector ]]; then
+    gen "$s" "$r" yaml 0 >"$work/h.yaml"
+    start=$(now)
+    ip netns exec "$ns" "$daemon" -f "$work/h.yaml" --runtime-dir "$work/run" \
+      --log-level notice 2>"$work/h.log" &
+  else
+    gen "$s" "$r" keepalived 0 >"$work/k.conf"
+    start=$(now)
+    ip netns exec "$ns" keepalived -n -C -f "$work/k.conf" -p "$work/k.pid" \
+      -c "$work/kc.pid" -r "$work/kr.pid" >"$work/k.log" 2>&1 &
+  fi
+  pid=$!
+  pids+=("$pid")
+  wait_until 600 eval '[[ $(dest_count) -ge $total ]]' || { echo "$tool: not programmed" >&2; return 1; }
+  t_prog=$(since "$start")
+  sleep 1
+  rss=$(rss_kb "$pid")
+  if [[ $tool == hadirector ]]; then gen "$s" "$r" yaml 1 >"$work/h.yaml"
+  else gen "$s" "$r" keepalived 1 >"$work/k.conf"; fi
+  start=$(now)
+  kill -HUP "$pid"
+  if wait_until 60 eval '[[ $(weight_count 7) -ge $changed ]]'; then
+    t_reload=$(since "$start")
+  else
+    t_reload=">60"
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  return 0
+}
+
+for size in "$@"; do
+  s=${size%x*}
+  r=${size#*x}
+  total=$((s * r))
+  run_one hadirector "$s" "$r"
+  h_prog=$t_prog h_reload=$t_reload h_rss=$rss
+  run_one keepalived "$s" "$r"
+  k_prog=$t_prog k_reload=$t_reload k_rss=$rss
+  num() { [[ $1 == ">60" ]] && echo nan || echo "$1"; }
+  echo "BENCH ipvs.program.$total|s|$h_prog|$k_prog|<= ka|from empty, $s services x $r real servers"
+  echo "BENCH ipvs.reload_1pct.$total|s|$(num "$h_reload")|$(num "$k_reload")|< 1|weights of 1 % changed by SIGHUP; keepalived $k_reload"
+  echo "BENCH ipvs.rss.$total|MiB|$((h_rss / 1024))|$((k_rss / 1024))|-|RSS of all processes after programming"
+done
