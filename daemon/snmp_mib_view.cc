@@ -43,6 +43,40 @@ std::string address_bytes(const nlohmann::json& text) {
   return "";
 }
 
+// The kernel's counters of a virtual server: the sum over its IPVS services (one per member of
+// a group), and of a real server: the sum of its destinations in those services.
+struct IpvsTotals {
+  uint64_t connections = 0, in_packets = 0, out_packets = 0, in_bytes = 0, out_bytes = 0;
+  uint64_t active = 0, inactive = 0;
+  void add(const nlohmann::json& stats) {
+    connections += json_u64(stats, "connections");
+    in_packets += json_u64(stats, "in_packets");
+    out_packets += json_u64(stats, "out_packets");
+    in_bytes += json_u64(stats, "in_bytes");
+    out_bytes += json_u64(stats, "out_bytes");
+  }
+};
+
+IpvsTotals service_totals(const nlohmann::json& vs) {
+  IpvsTotals t;
+  for (const auto& svc : vs.value("services", nlohmann::json::array()))
+    t.add(json_object(svc, "stats"));
+  return t;
+}
+
+IpvsTotals destination_totals(const nlohmann::json& vs, const std::string& address) {
+  IpvsTotals t;
+  for (const auto& svc : vs.value("services", nlohmann::json::array())) {
+    for (const auto& d : svc.value("destinations", nlohmann::json::array())) {
+      if (json_string(d, "address") != address) continue;
+      t.add(json_object(d, "stats"));
+      t.active += json_u64(d, "active_connections");
+      t.inactive += json_u64(d, "inactive_connections");
+    }
+  }
+  return t;
+}
+
 int operations_status(const std::string& state) {
   if (state == "MASTER") return 3;
   if (state == "BACKUP") return 2;
@@ -178,7 +212,7 @@ void MibView::add_servers(const nlohmann::json& status) {
     const nlohmann::json reals = vs.value("real_servers", nlohmann::json::array());
     uint64_t up = 0;
     for (const auto& rs : reals) up += json_string(rs, "state") == "up" ? 1 : 0;
-    const nlohmann::json stats = json_object(vs, "stats");
+    const IpvsTotals stats = service_totals(vs);
     col(2, Value::octets_of(json_string(vs, "name")));
     col(3, Value::octets_of(json_string(vs, "address")));
     col(4, Value::octets_of(json_string(vs, "protocol")));
@@ -186,11 +220,11 @@ void MibView::add_servers(const nlohmann::json& status) {
     col(6, Value::integer(json_bool(vs, "quorum_ok", true) ? 1 : 2));
     col(7, Value::gauge(reals.size()));
     col(8, Value::gauge(up));
-    col(9, Value::counter64(u64(stats, "connections")));
-    col(10, Value::counter64(u64(stats, "in_packets")));
-    col(11, Value::counter64(u64(stats, "out_packets")));
-    col(12, Value::counter64(u64(stats, "in_bytes")));
-    col(13, Value::counter64(u64(stats, "out_bytes")));
+    col(9, Value::counter64(stats.connections));
+    col(10, Value::counter64(stats.in_packets));
+    col(11, Value::counter64(stats.out_packets));
+    col(12, Value::counter64(stats.in_bytes));
+    col(13, Value::counter64(stats.out_bytes));
     uint32_t rs_index = 0;
     for (const auto& rs : reals) {
       const Oid index = {vs_index, ++rs_index};
@@ -198,7 +232,7 @@ void MibView::add_servers(const nlohmann::json& status) {
       auto rcol = [&](uint32_t c, Value v) {
         hadirector_[column(root, kRealServerEntry, c, index)] = v;
       };
-      const nlohmann::json rstats = json_object(rs, "stats");
+      const IpvsTotals rstats = destination_totals(vs, json_string(rs, "address"));
       const nlohmann::json weight = rs.value("weight", nlohmann::json(0));
       rcol(2, Value::octets_of(json_string(rs, "address")));
       rcol(3, Value::integer(real_server_state(json_string(rs, "state"))));
@@ -206,11 +240,11 @@ void MibView::add_servers(const nlohmann::json& status) {
       rcol(5, Value::integer(int64_t(u64(rs, "configured_weight"))));
       rcol(6, Value::integer(json_bool(rs, "healthy") ? 1 : 2));
       rcol(7, Value::octets_of(json_string(rs, "reason")));
-      rcol(8, Value::gauge(u64(rstats, "active_connections")));
-      rcol(9, Value::gauge(u64(rstats, "inactive_connections")));
-      rcol(10, Value::counter64(u64(rstats, "connections")));
-      rcol(11, Value::counter64(u64(rstats, "in_bytes")));
-      rcol(12, Value::counter64(u64(rstats, "out_bytes")));
+      rcol(8, Value::gauge(rstats.active));
+      rcol(9, Value::gauge(rstats.inactive));
+      rcol(10, Value::counter64(rstats.connections));
+      rcol(11, Value::counter64(rstats.in_bytes));
+      rcol(12, Value::counter64(rstats.out_bytes));
     }
   }
 }

@@ -38,6 +38,14 @@ class MibViewTest : public ::testing::Test {
                                         "vrrpv3RouterChecksumErrors": 5}}]},
       "virtual_servers": [{"name": "http", "address": "192.0.2.100:80", "protocol": "tcp",
                            "scheduler": "wlc", "quorum_ok": true,
+                           "services": [{"name": "a", "stats": {"connections": 5, "in_bytes": 900},
+                                         "destinations": [{"address": "198.51.100.2:80",
+                                                           "active_connections": 3,
+                                                           "stats": {"connections": 4}}]},
+                                        {"name": "b", "stats": {"connections": 2},
+                                         "destinations": [{"address": "198.51.100.2:80",
+                                                           "active_connections": 1,
+                                                           "stats": {"connections": 1}}]}],
                            "real_servers": [{"address": "198.51.100.1:80", "weight": 0,
                                              "configured_weight": 100, "healthy": false,
                                              "state": "down", "reason": "timeout"},
@@ -101,6 +109,13 @@ TEST_F(MibViewTest, RealServerRowsAndTheirStateChangeNotification) {
   EXPECT_EQ(*MibView::get(v.hadirector(), oid(rs, {3, 1, 1})), Value::integer(2));  // down
   EXPECT_EQ(*MibView::get(v.hadirector(), oid(rs, {3, 1, 2})), Value::integer(1));  // up
   EXPECT_EQ(*MibView::get(v.hadirector(), oid(rs, {5, 1, 2})), Value::integer(100));
+  // IPVS counters: summed over the virtual server's services (a group has several).
+  const Oid vs = oid(hadirector_mib(), {1, 2, 1});
+  EXPECT_EQ(*MibView::get(v.hadirector(), oid(vs, {9, 1})), Value::counter64(7));
+  EXPECT_EQ(*MibView::get(v.hadirector(), oid(vs, {12, 1})), Value::counter64(900));
+  EXPECT_EQ(*MibView::get(v.hadirector(), oid(rs, {8, 1, 2})), Value::gauge(4));
+  EXPECT_EQ(*MibView::get(v.hadirector(), oid(rs, {10, 1, 2})), Value::counter64(5));
+  EXPECT_EQ(*MibView::get(v.hadirector(), oid(rs, {10, 1, 1})), Value::counter64(0));
   EXPECT_EQ(*MibView::get(v.hadirector(), oid(hadirector_mib(), {1, 2, 1, 8, 1})),
             Value::gauge(1));  // real servers up
   auto trap = v.real_server_change("http", "198.51.100.2:80", "ok");
