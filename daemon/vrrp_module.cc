@@ -19,8 +19,8 @@ namespace hadirector::daemon {
 namespace {
 
 vrrp::VrrpSocketRegistry::Opener socket_opener(core::EventLoop& loop, bool join_group) {
-  return [&loop, join_group](int ifindex, vrrp::Family family)
-             -> core::Result<std::unique_ptr<vrrp::VrrpSocket>> {
+  return [&loop, join_group](
+             int ifindex, vrrp::Family family) -> core::Result<std::unique_ptr<vrrp::VrrpSocket>> {
     auto s = vrrp::RawVrrpSocket::open(loop, ifindex, "ifindex " + std::to_string(ifindex), family,
                                        join_group);
     if (!s) return std::unexpected(s.error());
@@ -204,7 +204,8 @@ void VrrpModule::on_transition(const vrrp::TransitionRecord& r) {
 void VrrpModule::relay_states() {
   if (!ctx_.relay) return;
   nlohmann::json states = nlohmann::json::object();
-  for (const auto& [name, entry] : instances_) states[name] = vrrp::state_name(entry.instance->state());
+  for (const auto& [name, entry] : instances_)
+    states[name] = vrrp::state_name(entry.instance->state());
   ctx_.relay("checker", {{"vrrp_states", states}});
 }
 
@@ -228,8 +229,8 @@ void VrrpModule::stop(std::function<void()> done) {
 // Stop notify scripts get a bounded time to finish before the worker exits.
 void VrrpModule::wait_for_notify(std::function<void()> done, core::TimePoint deadline) {
   const bool busy = groups_->notify_busy() || std::ranges::any_of(instances_, [](const auto& e) {
-    return e.second.notify->busy() || e.second.notify->queued() > 0;
-  });
+                      return e.second.notify->busy() || e.second.notify->queued() > 0;
+                    });
   if (!busy || ctx_.loop.now() >= deadline) {
     done();
     return;

@@ -27,8 +27,8 @@ struct VrrpIo {
   std::unique_ptr<vrrp::LinkMonitor> links;
   std::unique_ptr<vrrp::GratuitousSender> gratuitous;
   vrrp::VrrpSocketRegistry::Opener open_socket;
-  std::unique_ptr<vrrp::VmacManager> vmac;              // for `vmac: true` instances
-  vrrp::VrrpSocketRegistry::Opener open_send_socket;   // send-only, for a VMAC
+  std::unique_ptr<vrrp::VmacManager> vmac;            // for `vmac: true` instances
+  vrrp::VrrpSocketRegistry::Opener open_send_socket;  // send-only, for a VMAC
   vrrp::ChildLauncher launcher;
 };
 

@@ -176,10 +176,10 @@ void VrrpInstance::announce(const std::vector<config::IpPrefix>& vips) {
   if (vips.empty()) return;
   std::vector<Announcement> announcements;
   for (const auto& vip : vips)
-    announcements.push_back(vmac_link_ ? Announcement{vmac_link_->ifindex, vmac_link_->name,
-                                                      vmac_link_->mac, vip.addr, false}
-                                       : Announcement{ifindex_, config_.interface, mac_, vip.addr,
-                                                      false});
+    announcements.push_back(
+        vmac_link_
+            ? Announcement{vmac_link_->ifindex, vmac_link_->name, vmac_link_->mac, vip.addr, false}
+            : Announcement{ifindex_, config_.interface, mac_, vip.addr, false});
   burst_.start(std::move(announcements), config_.garp);
 }
 

@@ -119,8 +119,8 @@ void SyncGroups::notify_change(Group& group) {
   for (VrrpInstance* m : present) priority = std::max(priority, m->effective_priority());
   core::log_notice("vrrp sync group " + group.config.name + ": " + state_name(*state),
                    {{"HADIRECTOR_EVENT", "vrrp-group-transition"}});
-  for (auto& argv : notify_commands(group.config.notify, "GROUP", group.config.name, *state,
-                                    priority))
+  for (auto& argv :
+       notify_commands(group.config.notify, "GROUP", group.config.name, *state, priority))
     group.notify->push(std::move(argv), script_user_);
 }
 

@@ -1,7 +1,6 @@
 // The event stream through the real control socket and CLI (`hadirectorctl events`): every VRRP
 // transition of a failover and a preemption back, in order, with its reason. Root only.
 #include <nlohmann/json.hpp>
-
 #include <sstream>
 #include <tuple>
 

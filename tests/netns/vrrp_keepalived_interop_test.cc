@@ -1,4 +1,5 @@
-// Interop with keepalived 2.2.7 (Debian) as the peer, VRRPv3 at 100 ms and VRRPv2 at 1 s:
+// Interop with keepalived 2.2.7 (Debian) as the peer, VRRPv3 at 100 ms (IPv4 and IPv6) and
+// VRRPv2 at 1 s:
 // hadirectord (priority 200) and keepalived (priority 100) elect one master; the VIP moves to
 // keepalived when hadirectord is killed and back when it returns (preemption). Failover
 // figures are printed. Root and /usr/sbin/keepalived needed; skips otherwise.
@@ -150,8 +151,7 @@ TEST_P(KeepalivedInterop, ChecksumWithoutPseudoHeaderIsRejectedBothWays) {
   ours.start();
   const auto settle = std::chrono::milliseconds(10 * v.advert_ms + 3000);
   EXPECT_TRUE(eventually(
-      [&] { return has_address(1, "192.0.2.100/24") && has_address(2, "192.0.2.100/24"); },
-      settle))
+      [&] { return has_address(1, "192.0.2.100/24") && has_address(2, "192.0.2.100/24"); }, settle))
       << ours.log() << keepalived_log();
   EXPECT_TRUE(eventually([&] {
     return keepalived_log().find("Invalid VRRPv3 checksum") != std::string::npos;
@@ -160,6 +160,38 @@ TEST_P(KeepalivedInterop, ChecksumWithoutPseudoHeaderIsRejectedBothWays) {
     auto drops = ours.status()["vrrp"]["instances"][0]["drops"];
     return drops.value("vrrpv3RouterChecksumErrors", 0) > 0;
   })) << ours.status().dump();
+}
+
+// VRRPv3 over IPv6 (RFC 5798 §5.1.2): adverts from the link-local address to ff02::12, each
+// side takes over from the other and the VIP moves both ways.
+TEST_P(KeepalivedInterop, Ipv6ElectsOneMasterAndFailsOverBothWays) {
+  const Variant v = GetParam();
+  if (v.version != 3) GTEST_SKIP() << "VRRPv2 has no IPv6";
+  std::string ka = keepalived_conf(v);
+  ka.replace(ka.find("192.0.2.100/24"), 14, "2001:db8::100/64");
+  write_file(dir_ + "/keepalived.conf", ka);
+  std::string conf = hadirector_conf(v);
+  conf.replace(conf.find("192.0.2.100/24"), 14, "'2001:db8::100/64'");
+  DaemonHarness& ours = daemon(1, conf);
+  start_keepalived();
+  ours.start();
+  const std::string vip = "2001:db8::100/64";
+  const auto settle = std::chrono::milliseconds(10 * v.advert_ms + 3000);
+  ASSERT_TRUE(eventually([&] { return has_address(1, vip) && !has_address(2, vip); }, settle))
+      << ours.log() << keepalived_log();
+  (void)time_until([] { return false; }, std::chrono::milliseconds(4 * v.advert_ms));
+  EXPECT_FALSE(has_address(2, vip)) << keepalived_log();
+
+  ours.kill_all();
+  const long to_ka = time_until([&] { return has_address(2, vip); }, bound() * 3);
+  std::printf(
+      "[ FIGURE ] IPv6 v3 %d ms: hadirectord killed -> keepalived holds the VIP after %ld ms\n",
+      v.advert_ms, to_ka);
+  ASSERT_GE(to_ka, 0) << keepalived_log();
+  EXPECT_LE(to_ka, bound().count());
+  ours.start();
+  EXPECT_TRUE(eventually([&] { return has_address(1, vip) && !has_address(2, vip); }, bound() * 3))
+      << ours.log() << keepalived_log();
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, KeepalivedInterop,

@@ -64,8 +64,9 @@ TEST_F(VrrpSyncGroup, OneInterfaceDownOnTheMasterMovesTheWholeGroup) {
 
   lab_.exec_ok(ns_[0], {"ip", "link", "set", "eth0", "down"});  // only front's interface
   const long moved = time_until([&] { return holds_group(2); });
-  std::printf("[ FIGURE ] one interface of the master down -> whole group on the peer after %ld ms\n",
-              moved);
+  std::printf(
+      "[ FIGURE ] one interface of the master down -> whole group on the peer after %ld ms\n",
+      moved);
   ASSERT_GE(moved, 0) << b.log();
   EXPECT_TRUE(has_on(1, "eth1", "198.51.100.100/24") == false) << a.log();
   EXPECT_TRUE(a.wait_log("vrrp instance back: MASTER -> FAULT (fault_tracked)")) << a.log();

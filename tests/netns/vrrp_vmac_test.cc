@@ -21,7 +21,9 @@ class VrrpVmac : public DirectorLab {
              return p.to_string() == "192.0.2.100/24";
            });
   }
-  bool vmac_exists(int i) { return lab_.exec(ns_[i - 1], {"ip", "link", "show", "vrrp.51"}).exit_code == 0; }
+  bool vmac_exists(int i) {
+    return lab_.exec(ns_[i - 1], {"ip", "link", "show", "vrrp.51"}).exit_code == 0;
+  }
   // The client's (director 3, no daemon) neighbour entry for the VIP.
   std::string client_neigh() {
     return lab_.exec(ns_[2], {"ip", "neigh", "show", "192.0.2.100"}).out;
@@ -50,7 +52,7 @@ TEST_F(VrrpVmac, ClientSeesTheVirtualMacBeforeAndAfterFailoverAndStopRemovesTheM
   a.start();
   b.start();
   ASSERT_TRUE(eventually([&] { return vip_on_vmac(1); })) << a.log();
-  EXPECT_FALSE(has_address(1, "192.0.2.100/24"));  // not on eth0
+  EXPECT_FALSE(has_address(1, "192.0.2.100/24"));                      // not on eth0
   ASSERT_TRUE(eventually([&] { return vmac_exists(2); })) << b.log();  // the backup's, idle
   EXPECT_FALSE(vip_on_vmac(2));
   ASSERT_TRUE(eventually([&] { return client_resolves_vmac(); })) << client_neigh();

@@ -98,8 +98,8 @@ Ancillary read_ancillary(msghdr& msg) {
 }  // namespace
 
 core::Result<std::unique_ptr<RawVrrpSocket>> RawVrrpSocket::open(core::EventLoop& loop, int ifindex,
-                                                                 std::string ifname,
-                                                                 Family family, bool join_group) {
+                                                                 std::string ifname, Family family,
+                                                                 bool join_group) {
   std::string where = ifname + " (" + (family == Family::kIpv4 ? "IPv4" : "IPv6") + ")";
   core::UniqueFd fd(::socket(to_af(family), SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoVrrp));
   if (!fd) return core::fail_errno(errno, "open VRRP socket on " + where);
