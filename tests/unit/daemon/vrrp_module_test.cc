@@ -46,7 +46,9 @@ class VrrpModuleTest : public ::testing::Test {
                 ++sockets_opened_;
                 return core::Result<std::unique_ptr<vrrp::VrrpSocket>>(std::move(s));
               },
-              nullptr};
+              /*vmac=*/nullptr,
+              /*open_send_socket=*/{},
+              /*launcher=*/{}};
     WorkerContext ctx{*loop_, [this](nlohmann::json e) { events_.push_back(std::move(e)); },
                       [](const std::string&, nlohmann::json) {}};
     module_ = std::make_unique<VrrpModule>(ctx, std::move(io));
