@@ -143,6 +143,15 @@ Status EventLoop::set_fd_events(const Handle& watch, uint32_t events) {
   return {};
 }
 
+Status EventLoop::dispatch_first(const Handle& watch) {
+  auto* box = static_cast<Box<IoFn>*>(watch.context());
+  if (box == nullptr || box->source == nullptr) return fail(Errc::kInvalid, "fd watch cancelled");
+  HD_CHECK(sd_event_source_get_event(box->source) == event_);
+  int r = sd_event_source_set_priority(box->source, SD_EVENT_PRIORITY_IMPORTANT);
+  if (r < 0) return fail_errno(-r, "raise fd watch priority");
+  return {};
+}
+
 Result<Handle> EventLoop::on_signal(int signo, std::function<void(const signalfd_siginfo&)> fn) {
   if (auto st = block_signal(signo); !st) return std::unexpected(st.error());
   auto box = std::make_shared<Box<SignalFn>>(std::move(fn));

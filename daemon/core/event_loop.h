@@ -32,6 +32,10 @@ class EventLoop final : public Scheduler {
                                         std::function<void(uint32_t revents)> fn);
   // Changes the events of a watch made by watch_fd (e.g. add EPOLLOUT while output is queued).
   Status set_fd_events(const Handle& watch, uint32_t events);
+  // Dispatches a watch made by watch_fd before timers and other sources that are due in the
+  // same iteration. For input that decides whether a due timer still matters: after a stall,
+  // VRRP adverts already queued must be read before an overdue master-down timer fires.
+  Status dispatch_first(const Handle& watch);
 
   // Blocks signo for the process and calls fn each time it arrives. Cancelling leaves the
   // signal blocked: unblocking could deliver a pending one with its default action.

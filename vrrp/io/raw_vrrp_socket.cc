@@ -112,6 +112,10 @@ core::Result<std::unique_ptr<RawVrrpSocket>> RawVrrpSocket::open(core::EventLoop
       new RawVrrpSocket(std::move(fd), ifindex, std::move(ifname), family));
   auto watch = loop.watch_fd(sock->fd(), EPOLLIN, [s = sock.get()](uint32_t) { s->on_readable(); });
   if (!watch) return std::unexpected(watch.error());
+  // Queued adverts are read before a timer due in the same iteration (RFC 5798 §6.4.2: an
+  // advert received restarts the Master_Down_Timer), so a stalled worker does not take over
+  // from a master whose adverts are waiting in the socket.
+  if (auto first = loop.dispatch_first(*watch); !first) return std::unexpected(first.error());
   sock->watch_ = std::move(*watch);
   return sock;
 }

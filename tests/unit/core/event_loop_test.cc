@@ -154,6 +154,41 @@ TEST(EventLoop, SetFdEventsSwitchesToWritable) {
   close(sv[1]);
 }
 
+// The stall case: a timer already overdue (pending since an earlier iteration) and input that
+// arrives while another source runs. Without dispatch_first the older pending timer runs first.
+TEST(EventLoop, FirstDispatchedWatchRunsBeforeAnOverdueTimer) {
+  for (bool first : {false, true}) {
+    auto loop = make_loop();
+    int kick[2], input[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, kick), 0);
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, input), 0);
+    std::vector<std::string> order;
+    char buf[8];
+    // Runs first in iteration 1 (where the timer also becomes pending) and makes `input`
+    // readable, so `input` becomes pending only in iteration 2.
+    auto kicker = loop->watch_fd(kick[0], EPOLLIN, [&](uint32_t) {
+      if (read(kick[0], buf, sizeof buf) > 0) {
+        EXPECT_EQ(write(input[1], "x", 1), 1);
+      }
+    });
+    auto watch = loop->watch_fd(input[0], EPOLLIN, [&](uint32_t) {
+      if (read(input[0], buf, sizeof buf) > 0) order.push_back("input");
+    });
+    ASSERT_TRUE(kicker.has_value() && watch.has_value());
+    ASSERT_TRUE(loop->dispatch_first(*kicker).has_value());
+    if (first) {
+      ASSERT_TRUE(loop->dispatch_first(*watch).has_value());
+    }
+    Handle timer = loop->schedule_at(loop->now() - 1ms, [&] { order.push_back("timer"); });
+    ASSERT_EQ(write(kick[1], "k", 1), 1);
+    ASSERT_TRUE(run_until(*loop, [&] { return order.size() == 2; }));
+    EXPECT_EQ(order.front(), first ? "input" : "timer") << "dispatch_first=" << first;
+    watch->cancel();
+    EXPECT_FALSE(loop->dispatch_first(*watch).has_value());
+    for (int fd : {kick[0], kick[1], input[0], input[1]}) close(fd);
+  }
+}
+
 TEST(EventLoop, SignalIsDeliveredToCallback) {
   auto loop = make_loop();
   int got = 0;
