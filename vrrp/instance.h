@@ -145,6 +145,7 @@ class VrrpInstance {
   // instance_io.cc: the shell around the machine.
   bool bind();
   void refresh_source();
+  void refresh_source_soon();
   void on_packet(std::span<const uint8_t> payload, const PacketFacts& facts);
   void count_drop(DropReason reason, const IpAddress& from);
   void on_link(const LinkState& link);
@@ -185,6 +186,7 @@ class VrrpInstance {
   std::deque<Event> pending_;
   core::Handle socket_sub_, link_sub_, address_sub_, resync_sub_;
   core::Handle advert_timer_, master_down_timer_, preempt_timer_;
+  core::Handle source_refresh_;  // coalesces address events into one lookup
   GratuitousBurst burst_;
   core::RateLimitedLog drop_log_;
   InstanceCounters counters_;

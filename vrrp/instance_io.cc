@@ -53,6 +53,17 @@ void VrrpInstance::refresh_source() {
   }
 }
 
+// A burst of address events (thousands when a host reconfigures) costs one lookup, not one per
+// event: each lookup is a netlink dump, and doing them inline starved the advert timer.
+void VrrpInstance::refresh_source_soon() {
+  constexpr std::chrono::milliseconds kCoalesce{10};
+  if (source_refresh_) return;
+  source_refresh_ = deps_.scheduler.schedule_at(deps_.scheduler.now() + kCoalesce, [this] {
+    source_refresh_ = core::Handle();
+    refresh_source();
+  });
+}
+
 void VrrpInstance::on_packet(std::span<const uint8_t> payload, const PacketFacts& facts) {
   if (facts.ifindex != 0 && facts.ifindex != ifindex_) return;
   if (source_ && facts.source == *source_) return;  // our own, looped back

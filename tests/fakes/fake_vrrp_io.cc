@@ -153,6 +153,7 @@ core::Result<vrrp::LinkInfo> FakeAddressManager::link(std::string_view ifname) {
 
 core::Result<std::optional<config::IpAddress>> FakeAddressManager::primary_ipv4(
     std::string_view ifname) {
+  ++source_lookups_;
   auto link = find(ifname, "look up primary IPv4 address");
   if (!link) return std::unexpected(link.error());
   for (const auto& a : (*link)->addresses) {
@@ -163,6 +164,7 @@ core::Result<std::optional<config::IpAddress>> FakeAddressManager::primary_ipv4(
 
 core::Result<std::optional<config::IpAddress>> FakeAddressManager::ipv6_link_local(
     std::string_view ifname) {
+  ++source_lookups_;
   auto link = find(ifname, "look up IPv6 link-local address");
   if (!link) return std::unexpected(link.error());
   for (const auto& a : (*link)->addresses) {

@@ -103,6 +103,8 @@ class FakeAddressManager final : public vrrp::AddressManager {
   // "add eth0 192.0.2.10/24", "remove eth0 192.0.2.10/24" for every successful change.
   const std::vector<std::string>& log() const { return log_; }
   const vrrp::AddressOptions* options_of(std::string_view ifname, const config::IpPrefix& p) const;
+  // How many primary_ipv4/ipv6_link_local lookups were made (each is a netlink dump for real).
+  int source_lookups() const { return source_lookups_; }
 
  private:
   struct Link {
@@ -114,6 +116,7 @@ class FakeAddressManager final : public vrrp::AddressManager {
   std::map<std::string, Link, std::less<>> links_;
   int next_index_ = 2;
   int fail_next_ = 0;
+  int source_lookups_ = 0;
   std::vector<std::string> log_;
 };
 

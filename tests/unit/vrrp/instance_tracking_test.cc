@@ -69,6 +69,32 @@ TEST_F(InstanceBehaviour, InterfaceDownFaultsAndUpRejoins) {
   EXPECT_EQ(masters(), 1);
 }
 
+TEST_F(InstanceBehaviour, AddressEventBurstCostsOneSourceLookupAndKeepsAdvertisingOnTime) {
+  elect();
+  const auto old_source = vrrp::to_vrrp_address(address("192.0.2.2"));
+  ASSERT_EQ(b_->instance->source_address(), old_source);
+  const int before = b_->addresses.source_lookups();
+  // Thousands of events about other addresses cost nothing.
+  for (int i = 0; i < 2000; ++i)
+    b_->links.change_address({2, i % 2 == 0, prefix("198.51.100.1/32")});
+  clock_.advance(milliseconds(50));
+  EXPECT_EQ(b_->addresses.source_lookups(), before);
+  // The host renumbers amid a burst and an overrun: one lookup, after the burst.
+  ASSERT_TRUE(b_->addresses.remove_address("eth0", prefix("192.0.2.2/24")).has_value());
+  ASSERT_TRUE(b_->addresses.add_address("eth0", prefix("192.0.2.8/24")).has_value());
+  b_->links.change_address({2, false, prefix("192.0.2.2/24")});
+  for (int i = 0; i < 2000; ++i)
+    b_->links.change_address({2, i % 2 == 0, prefix("198.51.100.1/32")});
+  b_->links.resync();
+  EXPECT_EQ(b_->addresses.source_lookups(), before);
+  clock_.advance(milliseconds(50));
+  EXPECT_EQ(b_->addresses.source_lookups(), before + 1);
+  EXPECT_EQ(b_->instance->source_address(), vrrp::to_vrrp_address(address("192.0.2.8")));
+  clock_.advance(milliseconds(1000));
+  EXPECT_EQ(a_->state(), State::kMaster);
+  EXPECT_EQ(b_->state(), State::kBackup);
+}
+
 TEST_F(InstanceBehaviour, UnicastRoutersAdvertiseOnlyToTheirPeers) {
   auto ca = instance_config("web", 200);
   ca.unicast = config::Unicast{address("192.0.2.1"), {address("192.0.2.2")}};
