@@ -1,10 +1,13 @@
-// What the daemon tells systemd (READY, RELOADING, STOPPING, STATUS, WATCHDOG) through
-// sd_notify. Silent when NOTIFY_SOCKET is unset, so the same binary runs outside systemd.
+// What the daemon tells systemd (READY, RELOADING, STOPPING, STATUS, WATCHDOG) over the
+// sd_notify protocol, never blocking: a message the listener has no room for is dropped and
+// logged. Silent when NOTIFY_SOCKET is unset, so the same binary runs outside systemd.
 #pragma once
 
 #include <chrono>
 #include <optional>
 #include <string>
+
+#include "daemon/core/unique_fd.h"
 
 namespace hadirector::daemon {
 
@@ -21,6 +24,9 @@ class SystemdNotifier {
 
  private:
   void send(const std::string& state);
+
+  core::UniqueFd fd_;
+  bool failing_ = false;
 };
 
 }  // namespace hadirector::daemon
