@@ -1,5 +1,6 @@
 // The supervisor's answers to control-socket requests: status (gathered from the workers),
-// reload, operator commands forwarded to the checker worker, and the event stream.
+// reload, operator commands forwarded to the checker worker (drain, enable) and the VRRP worker
+// (demote, restore), and the event stream.
 #include <unistd.h>
 
 #include "daemon/core/log.h"
@@ -42,13 +43,15 @@ void Supervisor::on_control_request(const nlohmann::json& request, const Respond
     event_subscribers_.push_back(responder);
     return;
   }
-  const bool changes = cmd == "reload" || cmd == "drain" || cmd == "enable";
+  const bool changes = cmd == "reload" || cmd == "drain" || cmd == "enable" ||
+                       cmd == "demote" || cmd == "restore";
   if (changes && !may_change(responder)) {
     responder.send({{"ok", false}, {"error", "permission denied: '" + cmd + "' needs root"}});
     return;
   }
   if (cmd == "reload") return reload(responder);
   if (cmd == "drain" || cmd == "enable") return forward_command("checker", request, responder);
+  if (cmd == "demote" || cmd == "restore") return forward_command("vrrp", request, responder);
   responder.send({{"ok", false}, {"error", "unknown command '" + cmd + "'"}});
 }
 

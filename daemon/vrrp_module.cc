@@ -86,6 +86,7 @@ core::Status VrrpModule::configure(const config::Config& config) {
   apply_realtime(config.vrrp.realtime);
   apply_scripts(config);
   apply_files();
+  open_demotions(config);
   for (const auto& cfg : config.vrrp.instances) add_instance(cfg);
   apply_groups();
   for (auto& [name, entry] : instances_) entry.instance->start();
@@ -95,6 +96,7 @@ core::Status VrrpModule::configure(const config::Config& config) {
 core::Status VrrpModule::reconfigure(const config::Config&, const config::Config& new_config,
                                      const config::ConfigDiff& diff) {
   const config::Config old = std::exchange(config_, new_config);
+  open_demotions(new_config);
   if (new_config.vrrp.realtime != old.vrrp.realtime) apply_realtime(new_config.vrrp.realtime);
   apply_scripts(new_config);
   apply_files();
@@ -141,9 +143,8 @@ void VrrpModule::attach_tracking(Entry& entry) {
   vrrp::VrrpInstance* instance = entry.instance.get();
   entry.tracking = std::make_unique<vrrp::InstanceTracking>(
       instance->config().track, config_.vrrp.scripts, *io_.links, states_,
-      [instance](const vrrp::TrackingResult& r) { instance->set_tracking(r.weight, r.fault); });
-  const auto result = entry.tracking->result();
-  instance->set_tracking(result.weight, result.fault);
+      [this, instance](const vrrp::TrackingResult& r) { push_tracking(*instance, r); });
+  push_tracking(*instance, entry.tracking->result());
 }
 
 void VrrpModule::remove_instance(const std::string& name) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "daemon/core/child_process.h"
+#include "daemon/vrrp_module_demotions.h"
 #include "daemon/worker_module.h"
 #include "vrrp/child_launcher.h"
 #include "vrrp/file_monitor.h"
@@ -47,9 +48,13 @@ class VrrpModule final : public WorkerModule {
                            const config::ConfigDiff& diff) override;
   nlohmann::json status() const override;
   void on_relay(const std::string& from, const nlohmann::json& payload) override;
+  // `demote` / `restore` INSTANCE (vrrp_module_commands.cc).
+  nlohmann::json command(const nlohmann::json& request) override;
   void stop(std::function<void()> done) override;
 
   const vrrp::VrrpInstance* instance(const std::string& name) const;
+  // Whether an operator demotion is in effect for `name` (never for an owner).
+  bool demoted(const std::string& name) const;
 
  private:
   // Tells the checker worker every instance's state (it runs the IPVS sync daemon's role).
@@ -63,6 +68,11 @@ class VrrpModule final : public WorkerModule {
   void add_instance(const config::VrrpInstance& cfg);
   void remove_instance(const std::string& name);
   void attach_tracking(Entry& entry);
+  // Hands tracking to the instance, replaced by the demotion weight while demoted.
+  void push_tracking(vrrp::VrrpInstance& instance, const vrrp::TrackingResult& result);
+  void open_demotions(const config::Config& config);
+  bool demotion_applies(const config::VrrpInstance& config) const;
+  nlohmann::json set_demoted(const std::string& name, bool on);
   void apply_scripts(const config::Config& config);
   void apply_files();
   void apply_groups();
@@ -79,6 +89,7 @@ class VrrpModule final : public WorkerModule {
   std::map<std::string, std::unique_ptr<vrrp::ScriptMonitor>> scripts_;
   std::unique_ptr<vrrp::FileMonitor> files_;
   std::map<std::string, Entry> instances_;
+  DemotionStore demotions_;
   std::unique_ptr<vrrp::SyncGroups> groups_;
   bool realtime_ = false;
   core::Handle stop_poll_;

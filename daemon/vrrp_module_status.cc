@@ -65,7 +65,10 @@ std::string iso_time_now() {
 nlohmann::json VrrpModule::status() const {
   nlohmann::json instances = nlohmann::json::array();
   for (const auto& cfg : config_.vrrp.instances) {
-    if (const vrrp::VrrpInstance* i = instance(cfg.name)) instances.push_back(instance_json(*i));
+    if (const vrrp::VrrpInstance* i = instance(cfg.name)) {
+      instances.push_back(instance_json(*i));
+      instances.back()["demoted"] = demoted(cfg.name);
+    }
   }
   return {{"vrrp", {{"instances", instances}, {"realtime", realtime_}}}};
 }

@@ -14,6 +14,14 @@ namespace hadirector::vrrp {
 // `weights` are the weights currently in effect (see Tracker for which ones are).
 int effective_priority(int base, std::span<const int> weights);
 
+// An operator demotion (`hadirectorctl demote`) advertises the lowest non-zero priority: any
+// peer with a normal priority outranks it, and unlike 0 it does not mean "resigning" (RFC 5798
+// §6.4.3), so the peer takes over through the ordinary preemption path and the demoted router
+// stays a live backup. The owner's 255 cannot be demoted (effective_priority keeps it).
+inline constexpr int kDemotedPriority = 1;
+// The tracked-weight sum that brings `base` (1..254) to kDemotedPriority whatever else is tracked.
+inline constexpr int demotion_weight(int base) { return kDemotedPriority - base; }
+
 class Tracker {
  public:
   explicit Tracker(int base_priority) : base_(base_priority) {}

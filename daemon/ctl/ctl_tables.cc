@@ -81,6 +81,11 @@ void print_instances(std::FILE* out, const json& status) {
           str(i, "vrid").c_str(), str(i, "interface").c_str(), str(i, "master_address").c_str(),
           str(counters, "adverts_sent").c_str(), str(counters, "adverts_received").c_str());
     }
+    std::string demoted;
+    for (const auto& i : instances)
+      if (i.value("demoted", false)) demoted += (demoted.empty() ? "" : ", ") + str(i, "name");
+    if (!demoted.empty())
+      std::fprintf(out, "\ndemoted (until `hadirectorctl restore`): %s\n", demoted.c_str());
   }
   print_unanswered(out, status);
 }

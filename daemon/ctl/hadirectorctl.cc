@@ -31,7 +31,7 @@ const char kExitCodes[] =
     "  1  the daemon refused or reported a failure (check-config: the configuration is invalid)\n"
     "  2  usage error\n"
     "  3  hadirectord cannot be reached (check-config: hadirectord cannot be run)\n"
-    "  4  no such virtual server (servers VS)\n";
+    "  4  no such virtual server (servers VS) or VRRP instance (demote, restore)\n";
 
 struct CommandHelp {
   const char* name;
@@ -57,6 +57,15 @@ constexpr CommandHelp kCommands[] = {
      "Sets RS's weight to 0 so it gets no new connections; established ones continue. Needs\n"
      "root.\n"},
     {"enable", "enable VS RS", "put a drained real server back", "Undoes drain. Needs root.\n"},
+    {"demote", "demote INSTANCE", "hand VRRP instance INSTANCE to the peer, for maintenance",
+     "The instance advertises priority 1 (the lowest that is not a resignation) until\n"
+     "restored, so a peer with a normal priority and preemption takes over after its\n"
+     "Master_Down_Interval and this router stays a live backup. Persists across reloads and\n"
+     "restarts. Tracked weights are suspended while demoted; a tracked fault still applies.\n"
+     "An address owner (priority 255) cannot be demoted. Needs root.\n"},
+    {"restore", "restore INSTANCE", "undo demote: back to the configured priority",
+     "The instance advertises its configured priority (with tracked weights) again and, with\n"
+     "preemption, takes the master role back from a lower-priority peer. Needs root.\n"},
     {"events", "events [--since N]", "follow VRRP transitions and real-server changes",
      "Prints events as JSON lines until interrupted. --since N first replays the kept events\n"
      "with a sequence number greater than N.\n"},
@@ -151,7 +160,7 @@ int fail_reply(const json& reply) {
   std::fprintf(stderr, "hadirectorctl: %s\n", reply.value("error", "request failed").c_str());
   for (const auto& e : reply.value("errors", json::array()))
     std::fprintf(stderr, "  %s\n", e.is_string() ? e.get<std::string>().c_str() : e.dump().c_str());
-  return kFailed;
+  return reply.value("not_found", false) ? kNotFound : kFailed;
 }
 
 // Replaces this process with `hadirectord --check-config -f FILE`: the hadirectord next to this
@@ -208,6 +217,11 @@ bool parse_command(std::vector<std::string> args, Invocation& inv) {
     if (args.size() != 2) return false;
     inv.request["virtual_server"] = args[0];
     inv.request["real_server"] = args[1];
+    return true;
+  }
+  if (cmd == "demote" || cmd == "restore") {
+    if (args.size() != 1 || args[0].starts_with("-")) return false;
+    inv.request["instance"] = args[0];
     return true;
   }
   if (cmd == "events") return args.empty() || (args.size() == 2 && args[0] == "--since");

@@ -2,10 +2,17 @@
 // keeps its object, state and socket; a removed master resigns with priority 0), relayed
 // virtual-server health changes the effective priority, transitions reach the event stream,
 // and status() has the documented fields. Owners (priority 255) are MASTER at once, so no
-// test needs time to pass.
-#include <gtest/gtest.h>
-
+// test needs time to pass, except the demote tests, which wait (bounded) for a non-owner to
+// take over: demote/restore change the advertised priority, persist in the state directory and
+// reach the event stream; an owner is refused.
 #include "daemon/vrrp_module.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "tests/fakes/fake_vrrp_io.h"
 #include "vrrp/io/address_convert.h"
 #include "vrrp/packet.h"
@@ -38,7 +45,8 @@ class VrrpModuleTest : public ::testing::Test {
     addresses_ = addresses.get();
     auto links = std::make_unique<testing::FakeLinkMonitor>();
     links->set_link({2, "eth0", true, true, true});
-    VrrpIo io{std::move(addresses), std::move(links),
+    VrrpIo io{std::move(addresses),
+              std::move(links),
               std::make_unique<testing::FakeGratuitousSender>(),
               [this](int ifindex, vrrp::Family family) {
                 auto s = std::make_unique<FakeVrrpSocket>(ifindex, family);
@@ -65,6 +73,34 @@ class VrrpModuleTest : public ::testing::Test {
     }
     return -1;
   }
+  // A non-owner instance (priority 150) whose state lives in a fresh temporary state_dir.
+  config::Config demotable() {
+    if (state_dir_.empty()) {
+      char dir[] = "/tmp/hd-demote-unit-XXXXXX";
+      state_dir_ = ::mkdtemp(dir);
+    }
+    config::Config c;
+    c.global.state_dir = state_dir_;
+    auto web = owner("web", 51, "192.0.2.100/24");
+    web.priority = 150;
+    c.vrrp.instances = {web};
+    return c;
+  }
+  void TearDown() override {
+    module_.reset();
+    if (!state_dir_.empty()) std::filesystem::remove_all(state_dir_);
+  }
+  bool becomes_master() {
+    auto done =
+        loop_->run_until([&] { return module_->instance("web")->state() == vrrp::State::kMaster; },
+                         std::chrono::seconds(5));
+    return done && *done;
+  }
+  nlohmann::json command(const std::string& cmd, const std::string& instance) {
+    return module_->command({{"cmd", cmd}, {"instance", instance}});
+  }
+
+  std::string state_dir_;
 
   std::unique_ptr<core::EventLoop> loop_;
   FakeAddressManager* addresses_ = nullptr;
@@ -148,9 +184,9 @@ TEST_F(VrrpModuleTest, StatusListsInstancesWithCountersAndDrops) {
   ASSERT_TRUE(module_->configure(c));
   auto s = module_->status()["vrrp"]["instances"];
   ASSERT_EQ(s.size(), 1u);
-  for (const char* key : {"name", "state", "priority", "effective_priority", "vrid", "interface",
-                          "version", "master_address", "advert_interval_ms", "vips", "counters",
-                          "drops"})
+  for (const char* key :
+       {"name", "state", "priority", "effective_priority", "vrid", "interface", "version",
+        "master_address", "advert_interval_ms", "vips", "counters", "drops"})
     EXPECT_TRUE(s[0].contains(key)) << key;
   EXPECT_EQ(s[0]["state"], "MASTER");
   EXPECT_EQ(s[0]["master_address"], "192.0.2.1");
@@ -169,6 +205,85 @@ TEST_F(VrrpModuleTest, StopResignsEveryMaster) {
   EXPECT_TRUE(done);
   EXPECT_EQ(last_priority(51), 0);
   EXPECT_FALSE(has("192.0.2.100/24"));
+}
+
+TEST_F(VrrpModuleTest, DemoteMakesAMasterAdvertisePriorityOneUntilRestored) {
+  ASSERT_TRUE(module_->configure(demotable()));
+  ASSERT_TRUE(becomes_master());
+  events_.clear();
+
+  auto reply = command("demote", "web");
+  ASSERT_EQ(reply["ok"], true) << reply.dump();
+  EXPECT_EQ(last_priority(51), 1);  // said at once, not at the next advert timer
+  EXPECT_EQ(module_->instance("web")->effective_priority(), 1);
+  EXPECT_TRUE(module_->demoted("web"));
+  EXPECT_EQ(module_->status()["vrrp"]["instances"][0]["demoted"], true);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0]["kind"], "vrrp");
+  EXPECT_EQ(events_[0]["instance"], "web");
+  EXPECT_EQ(events_[0]["reason"], "demoted");
+  EXPECT_EQ(events_[0]["priority"], 1);
+  // Alone on the link it stays MASTER (nobody outranks it) and keeps advertising 1.
+  EXPECT_EQ(command("demote", "web")["message"], "demoted web (already demoted)");
+
+  reply = command("restore", "web");
+  ASSERT_EQ(reply["ok"], true) << reply.dump();
+  EXPECT_EQ(last_priority(51), 150);
+  EXPECT_FALSE(module_->demoted("web"));
+  EXPECT_EQ(module_->status()["vrrp"]["instances"][0]["demoted"], false);
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[1]["reason"], "restored");
+  EXPECT_EQ(events_[1]["priority"], 150);
+}
+
+TEST_F(VrrpModuleTest, DemoteRefusesAnOwnerAndUnknownInstances) {
+  config::Config c = demotable();
+  c.vrrp.instances[0].priority = 255;
+  ASSERT_TRUE(module_->configure(c));
+  auto reply = command("demote", "web");
+  EXPECT_EQ(reply["ok"], false);
+  EXPECT_NE(reply["error"].get<std::string>().find("owner"), std::string::npos);
+  EXPECT_EQ(last_priority(51), 255);
+  EXPECT_FALSE(std::filesystem::exists(state_dir_ + "/demotions.json"));
+  reply = command("demote", "nope");
+  EXPECT_EQ(reply["ok"], false);
+  EXPECT_EQ(reply["not_found"], true);
+  EXPECT_EQ(command("restore", "")["ok"], false);
+  EXPECT_EQ(module_->command({{"cmd", "promote"}})["ok"], false);
+  EXPECT_TRUE(events_.size() == 1u && events_[0]["reason"] == "priority_255_owner");
+}
+
+TEST_F(VrrpModuleTest, DemotionIsPersistedAndReadBackOnConfigure) {
+  ASSERT_TRUE(module_->configure(demotable()));
+  ASSERT_EQ(command("demote", "web")["ok"], true);
+  std::ifstream in(state_dir_ + "/demotions.json");
+  auto doc = nlohmann::json::parse(in, nullptr, false);
+  EXPECT_EQ(doc, nlohmann::json({{"demoted", {"web"}}}));
+
+  // A restarted worker: a new module reads the file and starts the instance demoted.
+  module_.reset();
+  SetUp();
+  ASSERT_TRUE(module_->configure(demotable()));
+  EXPECT_TRUE(module_->demoted("web"));
+  EXPECT_EQ(module_->instance("web")->effective_priority(), 1);
+  // A reload that changes the priority keeps the demotion.
+  config::Config next = demotable();
+  next.vrrp.instances[0].priority = 200;
+  ASSERT_TRUE(module_->reconfigure(demotable(), next, config::diff(demotable(), next)));
+  EXPECT_EQ(module_->instance("web")->effective_priority(), 1);
+  ASSERT_EQ(command("restore", "web")["ok"], true);
+  EXPECT_EQ(module_->instance("web")->effective_priority(), 200);
+  std::ifstream again(state_dir_ + "/demotions.json");
+  EXPECT_EQ(nlohmann::json::parse(again, nullptr, false),
+            nlohmann::json({{"demoted", nlohmann::json::array()}}));
+}
+
+TEST_F(VrrpModuleTest, ACorruptDemotionsFileMeansNothingIsDemoted) {
+  config::Config c = demotable();
+  std::ofstream(state_dir_ + "/demotions.json") << "{not json";
+  ASSERT_TRUE(module_->configure(c));
+  EXPECT_FALSE(module_->demoted("web"));
+  EXPECT_EQ(module_->instance("web")->effective_priority(), 150);
 }
 
 }  // namespace
