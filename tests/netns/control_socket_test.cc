@@ -183,6 +183,13 @@ TEST_F(ControlReadGroupTest, MembersReadOnlyRootChangesOthersCannotConnect) {
   auto drain = ctl_as(member_, {"drain", "web", "192.0.2.1:80"});
   EXPECT_EQ(drain.exit_code, 1);
   EXPECT_NE((drain.out + drain.err).find("permission denied"), std::string::npos);
+  for (const char* cmd : {"demote", "restore"}) {
+    auto vrrp = ctl_as(member_, {cmd, "web"});
+    EXPECT_EQ(vrrp.exit_code, 1) << cmd;
+    EXPECT_NE(vrrp.err.find("permission denied: '" + std::string(cmd) + "' needs root"),
+              std::string::npos)
+        << vrrp.err;
+  }
 
   auto outsider = ctl_as(outsider_, {"status"});
   EXPECT_EQ(outsider.exit_code, 3) << outsider.out << outsider.err;
