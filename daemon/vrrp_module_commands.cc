@@ -27,9 +27,7 @@ void VrrpModule::push_tracking(vrrp::VrrpInstance& instance, const vrrp::Trackin
   // The demotion replaces the tracked weights (they come back on restore); a tracked fault
   // still applies.
   // (Called from add_instance before the instance is listed, so not through demoted().)
-  const int weight = demotion_applies(instance.config())
-                         ? vrrp::demotion_weight(instance.config().priority)
-                         : result.weight;
+  const int weight = demotion_applies(instance.config()) ? vrrp::kDemotionWeight : result.weight;
   instance.set_tracking(weight, result.fault);
 }
 

@@ -19,8 +19,10 @@ int effective_priority(int base, std::span<const int> weights);
 // §6.4.3), so the peer takes over through the ordinary preemption path and the demoted router
 // stays a live backup. The owner's 255 cannot be demoted (effective_priority keeps it).
 inline constexpr int kDemotedPriority = 1;
-// The tracked-weight sum that brings `base` (1..254) to kDemotedPriority whatever else is tracked.
-inline constexpr int demotion_weight(int base) { return kDemotedPriority - base; }
+// The weight sum a demotion hands to the instance in place of the tracked weights: low enough
+// that every non-owner base (1..254) clamps to kDemotedPriority, so a reload that changes the
+// base priority keeps advertising 1 even in the moment before the tracking is re-derived.
+inline constexpr int kDemotionWeight = kDemotedPriority - 254;
 
 class Tracker {
  public:

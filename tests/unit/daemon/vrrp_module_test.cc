@@ -236,6 +236,25 @@ TEST_F(VrrpModuleTest, DemoteMakesAMasterAdvertisePriorityOneUntilRestored) {
   EXPECT_EQ(events_[1]["priority"], 150);
 }
 
+TEST_F(VrrpModuleTest, AReloadChangingADemotedMastersPriorityNeverAdvertisesIt) {
+  ASSERT_TRUE(module_->configure(demotable()));
+  ASSERT_TRUE(becomes_master());
+  ASSERT_EQ(command("demote", "web")["ok"], true);
+  const size_t sent = socket_->sent().size();
+  for (int priority : {200, 100}) {
+    config::Config old = demotable(), next = demotable();
+    old.vrrp.instances[0].priority = priority == 200 ? 150 : 200;
+    next.vrrp.instances[0].priority = priority;
+    ASSERT_TRUE(module_->reconfigure(old, next, config::diff(old, next)));
+    EXPECT_EQ(module_->instance("web")->effective_priority(), 1);
+  }
+  for (size_t i = sent; i < socket_->sent().size(); ++i) {
+    auto a = vrrp::decode_advert(socket_->sent()[i].payload, vrrp::Family::kIpv4);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->priority, 1) << "advert " << i;
+  }
+}
+
 TEST_F(VrrpModuleTest, DemoteRefusesAnOwnerAndUnknownInstances) {
   config::Config c = demotable();
   c.vrrp.instances[0].priority = 255;
