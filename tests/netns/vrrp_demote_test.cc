@@ -64,6 +64,9 @@ TEST_F(VrrpDemote, DemotedMasterHandsOverStaysBackupAcrossRestartAndRestoreTakes
   auto status = web(*a_);
   EXPECT_EQ(status["demoted"], true) << status.dump();
   EXPECT_EQ(status["effective_priority"], 1) << status.dump();
+  const auto table = a_->ctl({"instances"});
+  EXPECT_NE(table.out.find("demoted (until `hadirectorctl restore`): web"), std::string::npos)
+      << table.out;
   auto events = run_command({binary_path("hadirectorctl"), "-s",
                              a_->runtime_dir() + "/control.sock", "events", "--since", "0"},
                             std::chrono::milliseconds(500));
