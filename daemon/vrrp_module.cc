@@ -202,8 +202,19 @@ void VrrpModule::on_transition(const vrrp::TransitionRecord& r) {
   relay_states();
 }
 
+// Transitions come in bursts (a sync group, a thousand instances after a partition): one message
+// with every state per burst, not one per transition, each a JSON of every instance. The checker
+// acts on it (sync daemon role, follow_instance) a few milliseconds later at most.
 void VrrpModule::relay_states() {
-  if (!ctx_.relay) return;
+  constexpr std::chrono::milliseconds kCoalesce{5};
+  if (!ctx_.relay || relay_soon_) return;
+  relay_soon_ = ctx_.loop.schedule_after(kCoalesce, [this] {
+    relay_soon_ = core::Handle();
+    send_states();
+  });
+}
+
+void VrrpModule::send_states() {
   nlohmann::json states = nlohmann::json::object();
   for (const auto& [name, entry] : instances_)
     states[name] = vrrp::state_name(entry.instance->state());

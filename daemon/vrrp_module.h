@@ -59,6 +59,7 @@ class VrrpModule final : public WorkerModule {
  private:
   // Tells the checker worker every instance's state (it runs the IPVS sync daemon's role).
   void relay_states();
+  void send_states();
   struct Entry {
     std::unique_ptr<vrrp::NotifyQueue> notify;
     std::unique_ptr<vrrp::InstanceTracking> tracking;
@@ -93,6 +94,7 @@ class VrrpModule final : public WorkerModule {
   std::unique_ptr<vrrp::SyncGroups> groups_;
   bool realtime_ = false;
   core::Handle stop_poll_;
+  core::Handle relay_soon_;  // a coalesced relay_states() is due
 };
 
 }  // namespace hadirector::daemon

@@ -153,15 +153,18 @@ class CheckerWorkerTest : public ::testing::Test {
     daemon_.start();
     ASSERT_TRUE(daemon_.wait_notify("READY=1")) << daemon_.log();
   }
+  // The real server's status object, or an empty object while it is not listed (e.g. while a
+  // restarted checker worker has not reported yet).
   nlohmann::json real_server(const std::string& endpoint) {
+    const auto none = nlohmann::json::object();
     auto s = daemon_.status();
-    if (!s.is_object() || !s.contains("virtual_servers")) return {};
+    if (!s.is_object() || !s.contains("virtual_servers")) return none;
     for (const auto& vs : s["virtual_servers"]) {
       if (!vs.contains("real_servers")) continue;
       for (const auto& rs : vs["real_servers"])
         if (rs.value("address", "") == endpoint) return rs;
     }
-    return {};
+    return none;
   }
   bool state_is(const std::string& endpoint, const std::string& state,
                 std::chrono::milliseconds timeout = 5s) {

@@ -58,7 +58,9 @@ class VrrpModuleTest : public ::testing::Test {
               /*open_send_socket=*/{},
               /*launcher=*/{}};
     WorkerContext ctx{*loop_, [this](nlohmann::json e) { events_.push_back(std::move(e)); },
-                      [](const std::string&, nlohmann::json) {}};
+                      [this](const std::string& to, nlohmann::json m) {
+                        relays_.emplace_back(to, std::move(m));
+                      }};
     module_ = std::make_unique<VrrpModule>(ctx, std::move(io));
   }
   bool has(const std::string& vip) {
@@ -107,6 +109,7 @@ class VrrpModuleTest : public ::testing::Test {
   FakeVrrpSocket* socket_ = nullptr;
   int sockets_opened_ = 0;
   std::vector<nlohmann::json> events_;
+  std::vector<std::pair<std::string, nlohmann::json>> relays_;
   std::unique_ptr<VrrpModule> module_;
 };
 
@@ -124,6 +127,23 @@ TEST_F(VrrpModuleTest, ConfigureStartsEveryInstanceAndEmitsTransitionEvents) {
   EXPECT_EQ(events_[0]["reason"], "priority_255_owner");
   EXPECT_EQ(events_[0]["priority"], 255);
   EXPECT_TRUE(events_[0]["time"].is_string());
+}
+
+TEST_F(VrrpModuleTest, ABurstOfTransitionsReachesTheCheckerAsOneMessageWithEveryState) {
+  config::Config c;
+  for (int i = 0; i < 50; ++i)
+    c.vrrp.instances.push_back(owner("vi" + std::to_string(i), 1 + i,
+                                     "192.0.2." + std::to_string(100 + i) + "/24"));
+  ASSERT_TRUE(module_->configure(c));  // 50 transitions to MASTER
+  EXPECT_TRUE(relays_.empty());
+  auto done = loop_->run_until([&] { return !relays_.empty(); }, std::chrono::seconds(1));
+  ASSERT_TRUE(done && *done);
+  ASSERT_TRUE(loop_->run_once(std::chrono::milliseconds(20)).has_value());
+  ASSERT_EQ(relays_.size(), 1u);
+  EXPECT_EQ(relays_[0].first, "checker");
+  const auto& states = relays_[0].second["vrrp_states"];
+  EXPECT_EQ(states.size(), 50u);
+  EXPECT_EQ(states["vi49"], "MASTER");
 }
 
 TEST_F(VrrpModuleTest, ReloadTouchesOnlyTheChangedInstances) {
