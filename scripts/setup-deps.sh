@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake pkg-config clang-19 libclang-rt-19-dev
+  build-essential cmake pkg-config ccache clang-19 libclang-rt-19-dev
   libsystemd-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev libsnmp-dev
   libgtest-dev libgmock-dev

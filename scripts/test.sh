@@ -12,6 +12,14 @@ jobs=$(nproc)
 
 scripts/setup-deps.sh
 
+# ccache, when installed, makes a rebuild of unchanged sources a cache hit. Paths are made
+# relative to the checkout so clones in other directories share the cache; the precompiled
+# headers need the sloppiness settings.
+if command -v ccache >/dev/null; then
+  export CMAKE_CXX_COMPILER_LAUNCHER=ccache
+  export CCACHE_BASEDIR=$PWD CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+fi
+
 configure() {  # configure DIR [cmake args...]
   local dir=$1; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2 "$@" >/dev/null
