@@ -5,7 +5,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <ctime>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "daemon/metrics_check_stats.h"
@@ -317,6 +319,61 @@ void server_metrics(const json& status, std::string& out) {
   ipvs_counter_metrics(status, out);
 }
 
+// "2026-11-22T22:30:47Z" (CheckerSync's last_seen) as Unix seconds; nullopt when malformed.
+std::optional<int64_t> unix_seconds(const std::string& iso) {
+  std::tm tm{};
+  const char* end = strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+// The checker's "sync" section: role of the kernel sync daemons and what the sync monitor heard
+// from each peer (source address) on the sync group.
+void sync_metrics(const json& status, std::string& out) {
+  const json& sync = member(status, "sync");
+  const std::string role = text(sync, "role");
+  if (role.empty()) return;
+  Family roles("hadirector_sync_role", "gauge",
+               "1 for the role the IPVS sync daemons run in, 0 for the other roles.");
+  for (const char* r : {"none", "master", "backup", "both"})
+    roles.add({{"role", r}}, role == r ? "1" : "0");
+  Family messages("hadirector_sync_messages_received_total", "counter",
+                  "IPVS sync messages received from the peer and decoded.");
+  Family connections("hadirector_sync_connections_received_total", "counter",
+                     "Connection entries carried by the peer's sync messages.");
+  Family errors("hadirector_sync_receive_errors_total", "counter",
+                "Datagrams from the peer that could not be decoded (any reason).");
+  Family sync_id("hadirector_sync_peer_sync_id", "gauge",
+                 "Sync id of the peer's last decoded message (-1 before the first).");
+  Family seen("hadirector_sync_last_seen_timestamp_seconds", "gauge",
+              "Unix time the sync monitor last heard the peer.");
+  const json& monitor = member(sync, "monitor");
+  const json& peers = member(monitor, "peers");
+  static const json kNoPeers = json::object();
+  for (const auto& [peer, p] : (peers.is_object() ? peers : kNoPeers).items()) {
+    const Labels l = {{"peer", peer}};
+    std::pair<const char*, Family*> numbers[] = {{"messages", &messages},
+                                                 {"connections", &connections},
+                                                 {"errors", &errors},
+                                                 {"sync_id", &sync_id}};
+    for (auto [key, family] : numbers)
+      if (member(p, key).is_number()) family->add_number(l, p[key]);
+    if (auto t = unix_seconds(text(p, "last_seen"))) seen.add(l, std::to_string(*t));
+  }
+  Family decode("hadirector_sync_decode_errors_total", "counter",
+                "Sync datagrams the monitor could not decode, by reason (all peers).");
+  const json& reasons = member(monitor, "errors");
+  if (reasons.is_object())
+    for (auto it = reasons.begin(); it != reasons.end(); ++it)
+      if (it->is_number()) decode.add_number({{"reason", it.key()}}, *it);
+  Family listening("hadirector_sync_monitor_listening", "gauge",
+                   "1 if the sync monitor's socket on the sync group is open.");
+  if (member(monitor, "listening").is_boolean()) listening.add_number({}, monitor["listening"]);
+  for (const Family* f :
+       {&roles, &messages, &connections, &errors, &sync_id, &seen, &decode, &listening})
+    f->write(out);
+}
+
 }  // namespace
 
 std::string escape_label_value(std::string_view value) {
@@ -340,6 +397,7 @@ std::string format_metrics(const nlohmann::json& status, const SupervisorFacts& 
   supervisor_metrics(facts, out);
   vrrp_metrics(status, out);
   server_metrics(status, out);
+  sync_metrics(status, out);
   return out;
 }
 
