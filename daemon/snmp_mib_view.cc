@@ -12,6 +12,7 @@ namespace {
 
 // RFC 6527 §5: vrrpv3Operations = vrrpv3MIB.1.1, vrrpv3Statistics = vrrpv3MIB.1.2.
 const Oid kOperationsEntry = {1, 1, 1, 1};
+const Oid kAssociatedEntry = {1, 1, 2, 1};
 const Oid kStatisticsScalars = {1, 2};
 const Oid kStatisticsEntry = {1, 2, 5, 1};
 // HADIRECTOR-MIB (etc/HADIRECTOR-MIB.txt).
@@ -91,6 +92,19 @@ int real_server_state(const std::string& state) {
   return 6;
 }
 
+// vrrpv3AssociatedIpAddrTable: one row per virtual address, indexed by the instance's index and
+// the address as a length-prefixed InetAddress. Only the RowStatus column is readable (the
+// address is not-accessible); rows come from the configuration, so they are all active(1).
+void add_associated(Table& table, const Oid& index, const config::VrrpInstance& cfg) {
+  for (const auto& vip : cfg.virtual_addresses) {
+    const size_t size = vip.addr.is_v4() ? 4 : 16;
+    Oid row = index;
+    row.push_back(uint32_t(size));
+    row.insert(row.end(), vip.addr.bytes.begin(), vip.addr.bytes.begin() + size);
+    table[column(vrrpv3_mib(), kAssociatedEntry, 2, row)] = Value::integer(1);
+  }
+}
+
 const config::VrrpInstance* find_instance(const config::Config& c, const std::string& name) {
   for (const auto& i : c.vrrp.instances)
     if (i.name == name) return &i;
@@ -165,6 +179,7 @@ void MibView::add_instances(const ViewInputs& in) {
     auto up = in.up_time_cs.find(name);
     ops(12, Value::timeticks(up == in.up_time_cs.end() ? 0 : up->second));
     ops(13, Value::integer(1));  // RowStatus active: rows come from the configuration
+    add_associated(vrrp_, index, *cfg);
 
     const nlohmann::json counters = json_object(st, "counters");
     const nlohmann::json drops = json_object(st, "drops");

@@ -15,6 +15,8 @@ nlohmann::json counters_json(const vrrp::InstanceCounters& c) {
                       {"address_list_mismatches", c.address_list_mismatches},
                       {"vip_errors", c.vip_errors},
                       {"late_timers", c.late_timers},
+                      {"priority_zero_received", c.priority_zero_received},
+                      {"priority_zero_sent", c.priority_zero_sent},
                       {"transitions", c.transitions}};
   if (c.last_transition) {
     j["last_transition"] = {{"from", vrrp::state_name(c.last_transition->from)},

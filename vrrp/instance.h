@@ -61,6 +61,8 @@ struct InstanceCounters {
   uint64_t address_list_mismatches = 0;
   uint64_t vip_errors = 0;
   uint64_t late_timers = 0;
+  uint64_t priority_zero_received = 0;  // accepted adverts of a master that is leaving
+  uint64_t priority_zero_sent = 0;      // adverts we sent with priority 0 (RFC 6527 counters)
   std::array<uint64_t, kDropReasonCount> drops{};
   std::map<std::string, uint64_t> transitions;  // by reason code
   std::optional<TransitionRecord> last_transition;

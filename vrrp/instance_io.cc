@@ -84,6 +84,7 @@ void VrrpInstance::on_packet(std::span<const uint8_t> payload, const PacketFacts
                   {{"HADIRECTOR_INSTANCE", config_.name}});
   }
   const Advert& advert = accepted->advert;
+  if (advert.priority == kPriorityStop) ++counters_.priority_zero_received;
   if (advert.priority != kPriorityStop) master_address_ = facts.source;
   feed(AdvertReceived{advert.priority, advert.max_adver_interval, facts.source});
   if (state() == State::kMaster) master_address_ = source_;
@@ -156,6 +157,7 @@ void VrrpInstance::send_advert(uint8_t priority) {
         bytes ? out.send(*bytes, to, *source_) : core::Status(std::unexpected(bytes.error()));
     if (sent) {
       ++counters_.adverts_sent;
+      if (priority == kPriorityStop) ++counters_.priority_zero_sent;
     } else {
       ++counters_.send_errors;
       drop_log_.log(core::LogLevel::kWarning, "send " + address_text(to),

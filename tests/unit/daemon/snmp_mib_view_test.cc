@@ -24,7 +24,8 @@ class MibViewTest : public ::testing::Test {
     web.family = AF_INET;
     web.priority = 150;
     web.advert_interval = std::chrono::milliseconds(100);
-    web.virtual_addresses.resize(2);
+    web.virtual_addresses = {*config::IpPrefix::from_string("192.0.2.100/24"),
+                             *config::IpPrefix::from_string("192.0.2.50/32")};
     web.accept = true;
     config_.vrrp.instances.push_back(web);
     status_ = nlohmann::json::parse(R"({
@@ -32,6 +33,8 @@ class MibViewTest : public ::testing::Test {
       "vrrp": {"instances": [{"name": "web", "state": "MASTER", "effective_priority": 120,
                               "master_address": "192.0.2.1",
                               "counters": {"became_master": 2, "adverts_received": 7,
+                                           "priority_zero_received": 1,
+                                           "priority_zero_sent": 6,
                                            "last_transition": {"to": "MASTER",
                                                                "reason": "preempted-lower-priority"}},
                               "drops": {"vrrpv3StatisticsIpTtlErrors": 4,
@@ -84,6 +87,8 @@ TEST_F(MibViewTest, StatisticsCarryTheDropCountersByTheirRfc6527Names) {
   EXPECT_EQ(col(2), Value::integer(2));  // preempted
   EXPECT_EQ(col(3), Value::counter64(7));
   EXPECT_EQ(col(5), Value::counter64(4));
+  EXPECT_EQ(col(7), Value::counter64(1));  // vrrpv3StatisticsPriZeroPktsRcvd
+  EXPECT_EQ(col(8), Value::counter64(6));  // vrrpv3StatisticsPriZeroPktsSent
   EXPECT_EQ(*MibView::get(v.vrrp(), oid(vrrpv3_mib(), {1, 2, 1, 0})), Value::counter64(5));
 }
 
@@ -101,6 +106,28 @@ TEST_F(MibViewTest, GetNextWalksInLexicographicOrderAndEnds) {
   }
   EXPECT_EQ(n, v.vrrp().size());
   EXPECT_EQ(MibView::get(v.vrrp(), oid(vrrpv3_mib(), {1, 1, 1, 1, 6, 7, 52, 1})), nullptr);
+}
+
+TEST_F(MibViewTest, AssociatedAddressRowsAreIndexedByTheAddressAndActive) {
+  auto v = view();
+  // vrrpv3AssociatedIpAddrRowStatus.ifIndex.vrid.ipv4(1).len.a.b.c.d
+  const Oid status = oid(vrrpv3_mib(), {1, 1, 2, 1, 2});
+  const Oid vip100 = oid(status, {7, 51, 1, 4, 192, 0, 2, 100});
+  const Oid vip50 = oid(status, {7, 51, 1, 4, 192, 0, 2, 50});
+  ASSERT_NE(MibView::get(v.vrrp(), vip100), nullptr);
+  EXPECT_EQ(*MibView::get(v.vrrp(), vip100), Value::integer(1));  // active
+  EXPECT_EQ(*MibView::get(v.vrrp(), vip50), Value::integer(1));
+  // The address column is not-accessible: no instances under column 1.
+  const auto* first = MibView::next(v.vrrp(), oid(vrrpv3_mib(), {1, 1, 2}));
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->first, vip50);  // .50 sorts before .100
+  const auto* second = MibView::next(v.vrrp(), vip50);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->first, vip100);
+  // After the last row the walk leaves the table for the statistics.
+  const auto* after = MibView::next(v.vrrp(), vip100);
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(Oid(after->first.begin(), after->first.begin() + 9), oid(vrrpv3_mib(), {1, 2}));
 }
 
 TEST_F(MibViewTest, RealServerRowsAndTheirStateChangeNotification) {

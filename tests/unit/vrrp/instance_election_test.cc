@@ -98,6 +98,9 @@ TEST_F(InstanceElection, GracefulStopHandsOverAfterSkewTime) {
   EXPECT_EQ(b.state(), State::kMaster);
   EXPECT_EQ(b.became(State::kMaster), stopped + kSkew100);
   EXPECT_EQ(b.transitions.back().reason, "priority_zero_received");
+  EXPECT_EQ(a.instance->counters().priority_zero_sent, 1u);  // RFC 6527 counters
+  EXPECT_EQ(b.instance->counters().priority_zero_received, 1u);
+  EXPECT_EQ(a.instance->counters().priority_zero_received, 0u);
 }
 
 TEST_F(InstanceElection, HealedSplitBrainSettlesWithinOneAdvertInterval) {
