@@ -32,7 +32,7 @@ constexpr CounterField kVrrpCounters[] = {
     {"send_errors", "hadirector_vrrp_send_errors_total",
      "VRRP advertisements that failed to send."},
     {"became_master", "hadirector_vrrp_became_master_total", "Transitions to MASTER."},
-    {"transitions", "hadirector_vrrp_transitions_total", "VRRP state transitions."},
+    {"transitions", "hadirector_vrrp_transitions_total", "VRRP state transitions, by reason."},
     {"vip_errors", "hadirector_vrrp_vip_errors_total",
      "Virtual addresses that could not be added or removed."},
 };
@@ -156,6 +156,9 @@ void vrrp_metrics(const json& status, std::string& out) {
     for (size_t k = 0; k < std::size(kVrrpCounters); ++k) {
       const json& v = member(c, kVrrpCounters[k].key);
       if (v.is_number()) counters[k].add_number({{"vrrp_instance", name}}, v);
+      if (!v.is_object()) continue;  // "transitions" is by reason code
+      for (const auto& [reason, n] : v.items())
+        if (n.is_number()) counters[k].add_number({{"vrrp_instance", name}, {"reason", reason}}, n);
     }
     const json& d = member(i, "drops");
     if (!d.is_object()) continue;

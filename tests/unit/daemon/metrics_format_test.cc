@@ -24,7 +24,8 @@ json one_instance_one_server() {
       "name": "web", "state": "MASTER", "priority": 150, "effective_priority": 140,
       "vrid": 51, "interface": "eth0",
       "counters": {"adverts_sent": 12, "adverts_received": 3, "send_errors": 0,
-                   "became_master": 1, "transitions": 2, "vip_errors": 0},
+                   "became_master": 1, "vip_errors": 0,
+                   "transitions": {"master_down_timer": 1, "startup": 1}},
       "drops": {"ttl_errors": 4, "auth_failures": 0}}]},
     "virtual_servers": [{
       "name": "web-http", "quorum_ok": true,
@@ -77,9 +78,12 @@ TEST(MetricsFormat, VrrpInstanceGivesStatePrioritiesCountersAndDrops) {
       "# TYPE hadirector_vrrp_adverts_sent_total counter\n"
       "hadirector_vrrp_adverts_sent_total{vrrp_instance=\"web\"} 12\n";
   EXPECT_NE(out.find(expected), std::string::npos) << out;
-  EXPECT_NE(out.find("# TYPE hadirector_vrrp_transitions_total counter\n"
-                     "hadirector_vrrp_transitions_total{vrrp_instance=\"web\"} 2\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("# TYPE hadirector_vrrp_transitions_total counter\n"
+               "hadirector_vrrp_transitions_total{vrrp_instance=\"web\",reason=\"master_down_"
+               "timer\"} 1\n"
+               "hadirector_vrrp_transitions_total{vrrp_instance=\"web\",reason=\"startup\"} 1\n"),
+      std::string::npos)
       << out;
   EXPECT_NE(
       out.find("# TYPE hadirector_vrrp_drops_total counter\n"
