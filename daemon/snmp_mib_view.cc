@@ -193,7 +193,7 @@ void MibView::add_instances(const ViewInputs& in) {
     stat(3, Value::counter64(u64(counters, "adverts_received")));
     stat(4, Value::counter64(u64(drops, "vrrpv3StatisticsAdvIntervalErrors")));
     stat(5, Value::counter64(u64(drops, "vrrpv3StatisticsIpTtlErrors")));
-    stat(6, Value::integer(0));  // noError: the last protocol error is not kept per instance
+    stat(6, Value::integer(0));  // noError until take_proto_errors() sees a counter rise
     stat(7, Value::counter64(u64(counters, "priority_zero_received")));
     stat(8, Value::counter64(u64(counters, "priority_zero_sent")));
     stat(9, Value::counter64(u64(drops, "vrrpv3StatisticsRcvdInvalidTypePackets")));
@@ -201,6 +201,9 @@ void MibView::add_instances(const ViewInputs& in) {
     stat(11, Value::counter64(u64(drops, "vrrpv3StatisticsPacketLengthErrors")));
     stat(12, Value::timeticks(0));      // counters never restart while the agent runs
     stat(13, Value::unsigned32(1000));  // the view is refreshed every second
+    proto_errors_[name] = {
+        u64(drops, "vrrpv3StatisticsIpTtlErrors"), u64(drops, "vrrpv3RouterVersionErrors"),
+        u64(drops, "vrrpv3RouterChecksumErrors"), u64(drops, "vrrpv3RouterVrIdErrors")};
     router_checksum += u64(drops, "vrrpv3RouterChecksumErrors");
     router_version += u64(drops, "vrrpv3RouterVersionErrors");
     router_vrid += u64(drops, "vrrpv3RouterVrIdErrors");
@@ -286,6 +289,44 @@ std::optional<std::vector<Varbind>> MibView::new_master(const std::string& insta
       {snmp_trap_oid(), Value::oid_of(join({&root, &notification}))},
       {master, address ? *address : Value::octets_of("")},
       {column(root, kStatisticsEntry, 2, it->second), Value::integer(new_master_reason(reason))}};
+}
+
+std::vector<std::vector<Varbind>> MibView::take_proto_errors(const MibView& before) {
+  const auto& root = vrrpv3_mib();
+  const Oid notification = {0, 2};
+  std::vector<std::vector<Varbind>> out;
+  for (const auto& [name, now] : proto_errors_) {
+    const Oid reason_oid = column(root, kStatisticsEntry, 6, instance_index_.at(name));
+    auto old = before.proto_errors_.find(name);
+    // An instance new to the view (or the first view) is a baseline, not a rise.
+    if (old == before.proto_errors_.end()) continue;
+    uint64_t most = 0;
+    int reason = 0;  // noError
+    for (size_t k = 0; k < now.size(); ++k) {
+      // A restarted VRRP worker starts its counters again: a drop is not a rise.
+      const uint64_t was = old->second[k];
+      if (now[k] > was && now[k] - was > most) {
+        most = now[k] - was;
+        reason = int(k) + 1;  // ipTtlError(1), versionError(2), checksumError(3), vrIdError(4)
+      }
+    }
+    if (reason == 0) {
+      if (const Value* kept = get(before.vrrp_, reason_oid)) vrrp_[reason_oid] = *kept;
+      continue;
+    }
+    vrrp_[reason_oid] = Value::integer(reason);
+    out.push_back({{snmp_trap_oid(), Value::oid_of(join({&root, &notification}))},
+                   {reason_oid, Value::integer(reason)}});
+  }
+  return out;
+}
+
+bool NotifyThrottle::allow(const std::string& key, std::chrono::steady_clock::time_point now) {
+  auto [it, fresh] = last_.try_emplace(key, now);
+  if (fresh) return true;
+  if (now - it->second < interval_) return false;
+  it->second = now;
+  return true;
 }
 
 std::optional<std::vector<Varbind>> MibView::real_server_change(const std::string& vs,

@@ -4,6 +4,8 @@
 // interface indexes and up times in), so the OID layout is unit-tested without an agent.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -90,6 +92,10 @@ class MibView {
   // nullopt when the instance is not in the view.
   std::optional<std::vector<Varbind>> new_master(const std::string& instance,
                                                  const std::string& reason) const;
+  // vrrpv3ProtoError, one per instance whose protocol-error counters (TTL, version, checksum,
+  // VRID) rose since `before` (the previous view), naming the error that rose most. Also sets
+  // vrrpv3StatisticsProtoErrReason: that error, or the value `before` had when nothing rose.
+  std::vector<std::vector<Varbind>> take_proto_errors(const MibView& before);
   // hdRealServerStateChange for the real server `rs` of `vs`; nullopt when unknown.
   std::optional<std::vector<Varbind>> real_server_change(const std::string& vs,
                                                          const std::string& rs,
@@ -103,6 +109,20 @@ class MibView {
   Table hadirector_;
   std::map<std::string, Oid> instance_index_;                    // name -> ifIndex.vrid.type
   std::map<std::pair<std::string, std::string>, Oid> rs_index_;  // (vs, rs) -> vs.rs
+  // Per instance, the counters behind vrrpv3StatisticsProtoErrReason 1..4.
+  std::map<std::string, std::array<uint64_t, 4>> proto_errors_;
+};
+
+// At most one notification per key (an instance) per interval: a stream of bad packets must not
+// become a stream of traps. Pure: the caller passes the time.
+class NotifyThrottle {
+ public:
+  explicit NotifyThrottle(std::chrono::steady_clock::duration interval) : interval_(interval) {}
+  bool allow(const std::string& key, std::chrono::steady_clock::time_point now);
+
+ private:
+  std::chrono::steady_clock::duration interval_;
+  std::map<std::string, std::chrono::steady_clock::time_point> last_;
 };
 
 // RFC 6527 vrrpv3StatisticsNewMasterReason for one of our transition reason codes.

@@ -130,6 +130,43 @@ TEST_F(MibViewTest, AssociatedAddressRowsAreIndexedByTheAddressAndActive) {
   EXPECT_EQ(Oid(after->first.begin(), after->first.begin() + 9), oid(vrrpv3_mib(), {1, 2}));
 }
 
+TEST_F(MibViewTest, ProtoErrorNotificationNamesTheErrorThatRoseMost) {
+  const Oid reason = oid(vrrpv3_mib(), {1, 2, 5, 1, 6, 7, 51, 1});
+  // The first view is a baseline: counters already there are not news.
+  MibView before = view();
+  EXPECT_TRUE(before.take_proto_errors(MibView()).empty());
+  EXPECT_EQ(*MibView::get(before.vrrp(), reason), Value::integer(0));  // noError
+  auto& drops = status_["vrrp"]["instances"][0]["drops"];
+  drops["vrrpv3StatisticsIpTtlErrors"] = 5u;  // +1
+  drops["vrrpv3RouterChecksumErrors"] = 9u;   // +4
+  MibView after = view();
+  auto traps = after.take_proto_errors(before);
+  ASSERT_EQ(traps.size(), 1u);
+  ASSERT_EQ(traps[0].size(), 2u);
+  EXPECT_EQ(traps[0][0].oid, snmp_trap_oid());
+  EXPECT_EQ(traps[0][0].value, Value::oid_of(oid(vrrpv3_mib(), {0, 2})));  // vrrpv3ProtoError
+  EXPECT_EQ(traps[0][1].oid, reason);
+  EXPECT_EQ(traps[0][1].value, Value::integer(3));  // checksumError
+  EXPECT_EQ(*MibView::get(after.vrrp(), reason), Value::integer(3));
+  // Nothing new: no notification, and the last reason stays readable.
+  MibView quiet = view();
+  EXPECT_TRUE(quiet.take_proto_errors(after).empty());
+  EXPECT_EQ(*MibView::get(quiet.vrrp(), reason), Value::integer(3));
+  // Counters that went back (a restarted VRRP worker) are not a rise.
+  drops["vrrpv3RouterChecksumErrors"] = 0u;
+  EXPECT_TRUE(view().take_proto_errors(quiet).empty());
+}
+
+TEST(NotifyThrottle, OnePerKeyPerInterval) {
+  NotifyThrottle throttle(std::chrono::seconds(60));
+  const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  EXPECT_TRUE(throttle.allow("web", t0));
+  EXPECT_FALSE(throttle.allow("web", t0 + std::chrono::seconds(30)));
+  EXPECT_TRUE(throttle.allow("db", t0 + std::chrono::seconds(30)));
+  EXPECT_TRUE(throttle.allow("web", t0 + std::chrono::seconds(60)));
+  EXPECT_FALSE(throttle.allow("web", t0 + std::chrono::seconds(61)));
+}
+
 TEST_F(MibViewTest, RealServerRowsAndTheirStateChangeNotification) {
   auto v = view();
   const Oid rs = oid(hadirector_mib(), {1, 3, 1});
