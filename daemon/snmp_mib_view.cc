@@ -291,10 +291,10 @@ std::optional<std::vector<Varbind>> MibView::new_master(const std::string& insta
       {column(root, kStatisticsEntry, 2, it->second), Value::integer(new_master_reason(reason))}};
 }
 
-std::vector<std::vector<Varbind>> MibView::take_proto_errors(const MibView& before) {
+std::map<std::string, std::vector<Varbind>> MibView::take_proto_errors(const MibView& before) {
   const auto& root = vrrpv3_mib();
   const Oid notification = {0, 2};
-  std::vector<std::vector<Varbind>> out;
+  std::map<std::string, std::vector<Varbind>> out;
   for (const auto& [name, now] : proto_errors_) {
     const Oid reason_oid = column(root, kStatisticsEntry, 6, instance_index_.at(name));
     auto old = before.proto_errors_.find(name);
@@ -315,8 +315,8 @@ std::vector<std::vector<Varbind>> MibView::take_proto_errors(const MibView& befo
       continue;
     }
     vrrp_[reason_oid] = Value::integer(reason);
-    out.push_back({{snmp_trap_oid(), Value::oid_of(join({&root, &notification}))},
-                   {reason_oid, Value::integer(reason)}});
+    out[name] = {{snmp_trap_oid(), Value::oid_of(join({&root, &notification}))},
+                 {reason_oid, Value::integer(reason)}};
   }
   return out;
 }

@@ -92,10 +92,11 @@ class MibView {
   // nullopt when the instance is not in the view.
   std::optional<std::vector<Varbind>> new_master(const std::string& instance,
                                                  const std::string& reason) const;
-  // vrrpv3ProtoError, one per instance whose protocol-error counters (TTL, version, checksum,
-  // VRID) rose since `before` (the previous view), naming the error that rose most. Also sets
-  // vrrpv3StatisticsProtoErrReason: that error, or the value `before` had when nothing rose.
-  std::vector<std::vector<Varbind>> take_proto_errors(const MibView& before);
+  // vrrpv3ProtoError by instance name, one per instance whose protocol-error counters (TTL,
+  // version, checksum, VRID) rose since `before` (the previous view), naming the error that rose
+  // most. Also sets vrrpv3StatisticsProtoErrReason: that error, or the value `before` had when
+  // nothing rose.
+  std::map<std::string, std::vector<Varbind>> take_proto_errors(const MibView& before);
   // hdRealServerStateChange for the real server `rs` of `vs`; nullopt when unknown.
   std::optional<std::vector<Varbind>> real_server_change(const std::string& vs,
                                                          const std::string& rs,

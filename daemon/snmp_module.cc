@@ -80,8 +80,12 @@ void SnmpModule::on_status(const nlohmann::json& status) {
         std::chrono::duration_cast<std::chrono::milliseconds>(now - it->second).count() / 10);
   }
   auto if_index = [](const std::string& name) -> uint32_t { return if_nametoindex(name.c_str()); };
-  agent_.set_view(snmp::MibView(snmp::ViewInputs{status, config_, if_index, up_cs}));
+  snmp::MibView view(snmp::ViewInputs{status, config_, if_index, up_cs});
+  auto proto_errors = view.take_proto_errors(agent_.view());
+  agent_.set_view(std::move(view));
   ++refreshes_;
+  for (const auto& [instance, vbs] : proto_errors)
+    if (proto_error_throttle_.allow(instance, now) && agent_.notify(vbs)) ++notifications_sent_;
 }
 
 void SnmpModule::on_event(const nlohmann::json& event) {

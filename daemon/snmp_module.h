@@ -40,6 +40,7 @@ class SnmpModule final : public WorkerModule {
   std::map<uint64_t, std::function<void(const nlohmann::json&)>> queries_;
   uint64_t next_query_ = 1;
   uint64_t notifications_sent_ = 0;
+  snmp::NotifyThrottle proto_error_throttle_{std::chrono::seconds(60)};  // per instance
   uint64_t refreshes_ = 0;
 };
 

@@ -142,11 +142,11 @@ TEST_F(MibViewTest, ProtoErrorNotificationNamesTheErrorThatRoseMost) {
   MibView after = view();
   auto traps = after.take_proto_errors(before);
   ASSERT_EQ(traps.size(), 1u);
-  ASSERT_EQ(traps[0].size(), 2u);
-  EXPECT_EQ(traps[0][0].oid, snmp_trap_oid());
-  EXPECT_EQ(traps[0][0].value, Value::oid_of(oid(vrrpv3_mib(), {0, 2})));  // vrrpv3ProtoError
-  EXPECT_EQ(traps[0][1].oid, reason);
-  EXPECT_EQ(traps[0][1].value, Value::integer(3));  // checksumError
+  ASSERT_EQ(traps["web"].size(), 2u);
+  EXPECT_EQ(traps["web"][0].oid, snmp_trap_oid());
+  EXPECT_EQ(traps["web"][0].value, Value::oid_of(oid(vrrpv3_mib(), {0, 2})));  // vrrpv3ProtoError
+  EXPECT_EQ(traps["web"][1].oid, reason);
+  EXPECT_EQ(traps["web"][1].value, Value::integer(3));  // checksumError
   EXPECT_EQ(*MibView::get(after.vrrp(), reason), Value::integer(3));
   // Nothing new: no notification, and the last reason stays readable.
   MibView quiet = view();
