@@ -118,6 +118,8 @@ TEST_F(SnmpAgent, WalksBothMibsSendsNotificationsAndSurvivesAWorkerRestart) {
   EXPECT_EQ(v[ops + "10" + index], "INTEGER: 1");                     // preempt true
   EXPECT_EQ(v[stats + "1" + index], "Counter32: 1");                  // became master once
   EXPECT_EQ(v["." + kVrrpMib + ".1.2.1.0"], "Counter64: 0");          // router checksum errors
+  // vrrpv3AssociatedIpAddrRowStatus of the VIP: active(1).
+  EXPECT_EQ(v["." + kVrrpMib + ".1.1.2.1.2" + index + ".4.192.0.2.100"], "INTEGER: 1");
 
   // HADIRECTOR-MIB: generation, the virtual server and its (unreachable) real server.
   std::map<std::string, std::string> h = walk(kHdMib);
