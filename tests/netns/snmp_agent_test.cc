@@ -11,6 +11,7 @@
 #include <memory>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "tests/netns/vrrp_director_lab.h"
 
@@ -182,6 +183,48 @@ TEST_F(SnmpAgent, WalksBothMibsSendsNotificationsAndSurvivesAWorkerRestart) {
   EXPECT_EQ(a.worker_restarts("vrrp"), 0);
   EXPECT_TRUE(has_address(1, "192.0.2.100/24"));
   EXPECT_EQ(transitions(1, "web"), transitions_before) << a.log();
+}
+
+// Adverts for VRID 51 with IP TTL 1 (RFC 5798 wants 255) from director 2's namespace:
+// vrrpv3ProtoError with ipTtlError(1), vrrpv3StatisticsProtoErrReason reads it, and a stream
+// of bad packets gives one notification per instance per minute, not one per refresh.
+TEST_F(SnmpAgent, ProtocolErrorsRaiseOneRateLimitedProtoError) {
+  DaemonHarness& a = daemon(1, yaml(100, true));
+  a.start();
+  const std::string index = "." + std::to_string(lab_.ifindex(ns_[0], "eth0")) + ".51.1";
+  const std::string stats = "." + kVrrpMib + ".1.2.5.1.";
+  ASSERT_TRUE(eventually([&] { return walk(kVrrpMib).contains(stats + "6" + index); }, 10s))
+      << a.log() << read_file(dir_ + "/snmpd.log");
+  auto send_bad = [&] {
+    auto r = lab_.exec(ns_[1], {"python3", "-c",
+                                "import socket\n"
+                                "s=socket.socket(socket.AF_INET,socket.SOCK_RAW,112)\n"
+                                "s.setsockopt(socket.IPPROTO_IP,socket.IP_TTL,1)\n"
+                                "p=bytes([0x31,51,100,1,0,100,0,0,192,0,2,100])\n"
+                                "for _ in range(3): s.sendto(p,('192.0.2.1',0))\n"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  };
+  auto proto_errors = [&] {
+    const std::string t = read_file(traps());
+    size_t n = 0;
+    for (size_t at = 0; (at = t.find("OID: ." + kVrrpMib + ".0.2", at)) != std::string::npos; ++at)
+      ++n;
+    return n;
+  };
+  send_bad();
+  ASSERT_TRUE(eventually([&] { return proto_errors() == 1; }, 10s))
+      << read_file(traps()) << a.log();
+  EXPECT_NE(read_file(traps()).find(stats + "6" + index + " = INTEGER: 1"), std::string::npos)
+      << read_file(traps());
+  std::map<std::string, std::string> v = walk(kVrrpMib);
+  EXPECT_EQ(v[stats + "6" + index], "INTEGER: 1");  // ipTtlError
+  EXPECT_EQ(v[stats + "5" + index], "Counter64: 3");
+  // More bad packets within the minute: counted, but no second notification.
+  send_bad();
+  EXPECT_TRUE(
+      eventually([&] { return walk(kVrrpMib)[stats + "5" + index] == "Counter64: 6"; }, 10s));
+  std::this_thread::sleep_for(2s);  // a few view refreshes
+  EXPECT_EQ(proto_errors(), 1u) << read_file(traps());
 }
 
 }  // namespace
