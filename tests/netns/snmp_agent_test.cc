@@ -67,6 +67,13 @@ class SnmpAgent : public DirectorLab {
 
   std::string agentx() const { return dir_ + "/agentx"; }
   std::string traps() const { return dir_ + "/traps.log"; }
+  // How many notifications snmptrapd logged whose snmpTrapOID is `oid`.
+  size_t received(const std::string& oid) const {
+    const std::string t = read_file(traps());
+    size_t n = 0;
+    for (size_t at = 0; (at = t.find("OID: ." + oid, at)) != std::string::npos; ++at) ++n;
+    return n;
+  }
 
   // `snmpwalk -On` of `root` through snmpd in the hub: numeric OID -> value text.
   std::map<std::string, std::string> walk(const std::string& root) {
@@ -152,13 +159,7 @@ TEST_F(SnmpAgent, WalksBothMibsSendsNotificationsAndSurvivesAWorkerRestart) {
   DaemonHarness& b = daemon(2, director_yaml(200, false));
   b.start();
   ASSERT_TRUE(eventually([&] { return walk(kVrrpMib)[ops + "6" + index] == "INTEGER: 2"; }, 10s));
-  auto notifications = [&] {
-    const std::string t = read_file(traps());
-    size_t n = 0;
-    for (size_t at = 0; (at = t.find("OID: ." + kVrrpMib + ".0.1", at)) != std::string::npos; ++at)
-      ++n;
-    return n;
-  };
+  auto notifications = [&] { return received(kVrrpMib + ".0.1"); };
   const size_t before = notifications();  // the start-up takeover's, if snmp was connected
   b.signal(SIGTERM);
   EXPECT_TRUE(eventually([&] { return notifications() > before; }, 10s))
@@ -204,13 +205,7 @@ TEST_F(SnmpAgent, ProtocolErrorsRaiseOneRateLimitedProtoError) {
                                 "for _ in range(3): s.sendto(p,('192.0.2.1',0))\n"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   };
-  auto proto_errors = [&] {
-    const std::string t = read_file(traps());
-    size_t n = 0;
-    for (size_t at = 0; (at = t.find("OID: ." + kVrrpMib + ".0.2", at)) != std::string::npos; ++at)
-      ++n;
-    return n;
-  };
+  auto proto_errors = [&] { return received(kVrrpMib + ".0.2"); };
   send_bad();
   ASSERT_TRUE(eventually([&] { return proto_errors() == 1; }, 10s))
       << read_file(traps()) << a.log();
