@@ -180,6 +180,10 @@ TEST_F(MetricsTest, ScrapeReportsWorkersVrrpAndRealServers) {
   ASSERT_TRUE(eventually_value("hadirector_real_server_up" + rs(port_), 1))
       << scrape(port_) << daemon_.log();
   EXPECT_TRUE(eventually_value("hadirector_real_server_up" + rs(closed_), 0)) << scrape(port_);
+  // The closed server starts down, so "up 0" can be read before its first probe is counted.
+  const std::string refused =
+      "hadirector_check_results_total{virtual_server=\"web-tcp\",check=\"tcp\",reason=\"connect-refused\"}";
+  EXPECT_TRUE(eventually([&] { return value(refused) >= 1; }, 5s, 50ms)) << scrape(port_);
   auto m = parse_exposition(scrape(port_));
   EXPECT_EQ(get(m, "hadirector_config_generation"), 1);
   EXPECT_EQ(get(m, "hadirector_last_reload_success"), 1);
