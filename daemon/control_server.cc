@@ -93,6 +93,12 @@ class ControlClient : public std::enable_shared_from_this<ControlClient> {
       return;
     }
     request_timer_.cancel();
+    if (!server_.admit(uid_)) {
+      reply_error("rate limited: more than " + std::to_string(int(limits_.requests_per_second)) +
+                  " requests a second from uid " + std::to_string(uid_));
+      finish();
+      return;
+    }
     replied_ = false;
     request_seen_ = true;
     (*handler_)(request, Responder(weak_from_this()));
@@ -166,7 +172,12 @@ void Responder::keep_open() const {
 }
 
 ControlServer::ControlServer(core::EventLoop& loop, ControlLimits limits, Handler handler)
-    : loop_(loop), limits_(limits), handler_(std::move(handler)) {}
+    : loop_(loop),
+      limits_(limits),
+      handler_(std::move(handler)),
+      rate_(limits.requests_per_second, limits.request_burst) {}
+
+bool ControlServer::admit(uid_t uid) { return uid == 0 || rate_.admit(uid, loop_.now()); }
 
 ControlServer::~ControlServer() {
   listen_watch_.cancel();

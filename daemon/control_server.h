@@ -16,6 +16,7 @@
 
 #include "daemon/core/event_loop.h"
 #include "daemon/core/unique_fd.h"
+#include "daemon/request_rate_limiter.h"
 
 namespace hadirector::daemon {
 
@@ -41,6 +42,10 @@ struct ControlLimits {
   size_t max_queued_output = 4u << 20;  // a client that reads slower than this is dropped
   size_t max_clients = 64;
   core::Duration request_timeout = std::chrono::seconds(10);  // to finish sending a request
+  // Requests a non-root peer may make: a sustained rate per uid with a burst on top. Root (who
+  // may reload and stop the daemon anyway) is not limited.
+  double requests_per_second = 20;
+  double request_burst = 40;
 };
 
 class ControlServer {
@@ -63,6 +68,8 @@ class ControlServer {
 
   // Internal: a client asks to be forgotten.
   void drop(ControlClient* client);
+  // Internal: whether a request from a peer with `uid` is within its rate.
+  bool admit(uid_t uid);
 
  private:
   void accept_ready();
@@ -77,6 +84,7 @@ class ControlServer {
   std::vector<std::shared_ptr<ControlClient>> graveyard_;  // closed, destroyed next iteration
   core::Handle reaper_;
   uint64_t next_serial_ = 0;
+  RequestRateLimiter rate_;
 };
 
 }  // namespace hadirector::daemon

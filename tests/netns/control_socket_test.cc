@@ -198,5 +198,26 @@ TEST_F(ControlReadGroupTest, MembersReadOnlyRootChangesOthersCannotConnect) {
   EXPECT_TRUE(daemon_->wait_log("reload complete: generation 2"));
 }
 
+TEST_F(ControlReadGroupTest, AnUnprivilegedPeerIsRateLimitedAndRootIsNot) {
+  // Default budget: 20 requests a second with a burst of 40. Starting hadirectorctl costs a few
+  // milliseconds, so 120 back-to-back requests go well past it.
+  int admitted = 0, limited = 0;
+  std::string last_err;
+  for (int i = 0; i < 120; ++i) {
+    auto r = ctl_as(member_, {"status", "--json"});
+    if (r.exit_code == 0) ++admitted;
+    if (r.exit_code == 1 && r.err.find("rate limited") != std::string::npos) ++limited;
+    if (r.exit_code != 0) last_err = r.err;
+  }
+  std::printf("[ FIGURE ] 120 requests from one uid: %d answered, %d rate limited\n", admitted,
+              limited);
+  EXPECT_GE(admitted, 40);  // the burst at least
+  EXPECT_GE(limited, 1) << last_err;
+  EXPECT_EQ(admitted + limited, 120) << last_err;
+  // Root is never limited, and the member's budget refills.
+  EXPECT_EQ(daemon_->ctl({"status", "--json"}).exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return ctl_as(member_, {"status"}).exit_code == 0; }, 3s));
+}
+
 }  // namespace
 }  // namespace hadirector::testing
