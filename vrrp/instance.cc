@@ -269,7 +269,7 @@ void VrrpInstance::start_timer(core::Handle& timer, std::chrono::microseconds af
       drop_log_.log(
           core::LogLevel::kWarning, "late-timer",
           "vrrp instance " + config_.name + ": timer fired " + std::to_string(ms) + " ms late",
-          {{"HADIRECTOR_INSTANCE", config_.name}});
+          {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-late-timer"}});
     }
     feed(event);
   });

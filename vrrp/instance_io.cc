@@ -12,18 +12,20 @@ namespace hadirector::vrrp {
 bool VrrpInstance::bind() {
   auto link = deps_.addresses.link(config_.interface);
   if (!link) {
-    core::log_warning("vrrp instance " + config_.name + ": " + link.error().message() +
-                          "; FAULT until the interface appears",
-                      {{"HADIRECTOR_INSTANCE", config_.name}});
+    core::log_warning(
+        "vrrp instance " + config_.name + ": " + link.error().message() +
+            "; FAULT until the interface appears",
+        {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-interface-missing"}});
     return false;
   }
   ifindex_ = link->ifindex;
   mac_ = link->mac;
   auto socket = deps_.sockets.acquire(ifindex_, receive_.family);
   if (!socket) {
-    core::log_error("vrrp instance " + config_.name + ": " + socket.error().message() +
-                        "; FAULT until the interface comes back",
-                    {{"HADIRECTOR_INSTANCE", config_.name}});
+    core::log_error(
+        "vrrp instance " + config_.name + ": " + socket.error().message() +
+            "; FAULT until the interface comes back",
+        {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-socket-error"}});
     return false;
   }
   socket_ = *socket;
@@ -81,7 +83,8 @@ void VrrpInstance::on_packet(std::span<const uint8_t> payload, const PacketFacts
     drop_log_.log(core::LogLevel::kWarning, "address-list " + address_text(facts.source),
                   "vrrp instance " + config_.name + ": advert from " + address_text(facts.source) +
                       " lists other addresses than ours",
-                  {{"HADIRECTOR_INSTANCE", config_.name}});
+                  {{"HADIRECTOR_INSTANCE", config_.name},
+                   {"HADIRECTOR_EVENT", "vrrp-address-list-mismatch"}});
   }
   const Advert& advert = accepted->advert;
   if (advert.priority == kPriorityStop) ++counters_.priority_zero_received;
@@ -93,10 +96,11 @@ void VrrpInstance::on_packet(std::span<const uint8_t> payload, const PacketFacts
 void VrrpInstance::count_drop(DropReason reason, const IpAddress& from) {
   ++counters_.drops[static_cast<size_t>(reason)];
   const std::string name = drop_reason_name(reason);
-  drop_log_.log(core::LogLevel::kWarning, name + " " + address_text(from),
-                "vrrp instance " + config_.name + ": dropped advert from " + address_text(from) +
-                    " (" + name + ")",
-                {{"HADIRECTOR_INSTANCE", config_.name}});
+  drop_log_.log(
+      core::LogLevel::kWarning, name + " " + address_text(from),
+      "vrrp instance " + config_.name + ": dropped advert from " + address_text(from) + " (" +
+          name + ")",
+      {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-advert-dropped"}});
 }
 
 void VrrpInstance::on_link(const LinkState& link) {
@@ -130,7 +134,7 @@ void VrrpInstance::send_advert(uint8_t priority) {
     drop_log_.log(core::LogLevel::kWarning, "no-source",
                   "vrrp instance " + config_.name + ": cannot advertise, no source address on " +
                       config_.interface,
-                  {{"HADIRECTOR_INSTANCE", config_.name}});
+                  {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-no-source"}});
     return;
   }
   Advert advert;
@@ -160,9 +164,10 @@ void VrrpInstance::send_advert(uint8_t priority) {
       if (priority == kPriorityStop) ++counters_.priority_zero_sent;
     } else {
       ++counters_.send_errors;
-      drop_log_.log(core::LogLevel::kWarning, "send " + address_text(to),
-                    "vrrp instance " + config_.name + ": " + sent.error().message(),
-                    {{"HADIRECTOR_INSTANCE", config_.name}});
+      drop_log_.log(
+          core::LogLevel::kWarning, "send " + address_text(to),
+          "vrrp instance " + config_.name + ": " + sent.error().message(),
+          {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-send-error"}});
     }
   }
 }
@@ -179,8 +184,9 @@ void VrrpInstance::change_vips(bool add, const std::vector<config::IpPrefix>& vi
                          : deps_.addresses.remove_address(vip_link(), vip);
     if (!s) {
       ++counters_.vip_errors;
-      core::log_error("vrrp instance " + config_.name + ": " + s.error().message(),
-                      {{"HADIRECTOR_INSTANCE", config_.name}});
+      core::log_error(
+          "vrrp instance " + config_.name + ": " + s.error().message(),
+          {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-vip-error"}});
     }
   }
 }
@@ -219,9 +225,10 @@ void VrrpInstance::bind_vmac() {
   spec.mode = MacvlanMode::kBridge;
   auto link = vmac_manager_->ensure(spec);
   if (!link) {
-    core::log_error("vrrp instance " + config_.name + ": " + link.error().message() +
-                        "; running on " + config_.interface + " with its own MAC",
-                    {{"HADIRECTOR_INSTANCE", config_.name}});
+    core::log_error(
+        "vrrp instance " + config_.name + ": " + link.error().message() + "; running on " +
+            config_.interface + " with its own MAC",
+        {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-vmac-error"}});
     return;
   }
   vmac_link_ = *link;
@@ -230,9 +237,10 @@ void VrrpInstance::bind_vmac() {
   if (socket) {
     vmac_socket_ = std::move(*socket);
   } else {
-    core::log_warning("vrrp instance " + config_.name + ": " + socket.error().message() +
-                          "; adverts leave from " + config_.interface,
-                      {{"HADIRECTOR_INSTANCE", config_.name}});
+    core::log_warning(
+        "vrrp instance " + config_.name + ": " + socket.error().message() +
+            "; adverts leave from " + config_.interface,
+        {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-vmac-error"}});
   }
 }
 
@@ -240,8 +248,9 @@ void VrrpInstance::release_vmac() {
   if (!vmac_link_) return;
   vmac_socket_.reset();
   if (auto s = vmac_manager_->remove(vmac_link_->name); !s)
-    core::log_warning("vrrp instance " + config_.name + ": " + s.error().message(),
-                      {{"HADIRECTOR_INSTANCE", config_.name}});
+    core::log_warning(
+        "vrrp instance " + config_.name + ": " + s.error().message(),
+        {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-vmac-error"}});
   vmac_link_.reset();
 }
 
