@@ -175,6 +175,7 @@ ControlServer::ControlServer(core::EventLoop& loop, ControlLimits limits, Handle
     : loop_(loop),
       limits_(limits),
       handler_(std::move(handler)),
+      clients_(loop),
       rate_(limits.requests_per_second, limits.request_burst) {}
 
 bool ControlServer::admit(uid_t uid) { return uid == 0 || rate_.admit(uid, loop_.now()); }
@@ -258,21 +259,10 @@ void ControlServer::accept_ready() {
     if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) uid = cred.uid;
     auto client = std::make_shared<ControlClient>(loop_, *this, limits_, std::move(fd), uid);
     client->serial = next_serial_++;
-    if (client->start(&handler_)) clients_.emplace(client.get(), client);
+    if (client->start(&handler_)) clients_.add(client);
   }
 }
 
-void ControlServer::drop(ControlClient* client) {
-  // Defer the destruction: the client may be inside its own callback.
-  auto it = clients_.find(client);
-  if (it == clients_.end()) return;
-  graveyard_.push_back(std::move(it->second));
-  clients_.erase(it);
-  if (!reaper_)
-    reaper_ = loop_.defer([this] {
-      graveyard_.clear();
-      reaper_ = core::Handle();
-    });
-}
+void ControlServer::drop(ControlClient* client) { clients_.drop(client); }
 
 }  // namespace hadirector::daemon

@@ -8,12 +8,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "daemon/client_set.h"
 #include "daemon/core/event_loop.h"
 #include "daemon/core/unique_fd.h"
 #include "daemon/request_rate_limiter.h"
@@ -80,9 +80,7 @@ class ControlServer {
   core::UniqueFd listen_fd_;
   core::Handle listen_watch_;
   std::string path_;
-  std::map<ControlClient*, std::shared_ptr<ControlClient>> clients_;
-  std::vector<std::shared_ptr<ControlClient>> graveyard_;  // closed, destroyed next iteration
-  core::Handle reaper_;
+  ClientSet<ControlClient> clients_;
   uint64_t next_serial_ = 0;
   RequestRateLimiter rate_;
 };

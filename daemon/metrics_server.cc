@@ -137,7 +137,7 @@ class MetricsClient : public std::enable_shared_from_this<MetricsClient> {
 };
 
 MetricsServer::MetricsServer(core::EventLoop& loop, MetricsLimits limits, Scrape scrape)
-    : loop_(loop), limits_(limits), scrape_(std::move(scrape)) {}
+    : loop_(loop), limits_(limits), scrape_(std::move(scrape)), clients_(loop) {}
 
 MetricsServer::~MetricsServer() {
   listen_watch_.cancel();
@@ -193,20 +193,10 @@ void MetricsServer::accept_ready() {
       continue;
     }
     auto client = std::make_shared<MetricsClient>(loop_, *this, limits_, std::move(fd));
-    if (client->start(&scrape_)) clients_.emplace(client.get(), client);
+    if (client->start(&scrape_)) clients_.add(client);
   }
 }
 
-void MetricsServer::drop(MetricsClient* client) {
-  auto it = clients_.find(client);
-  if (it == clients_.end()) return;
-  graveyard_.push_back(std::move(it->second));
-  clients_.erase(it);
-  if (!reaper_)
-    reaper_ = loop_.defer([this] {
-      graveyard_.clear();
-      reaper_ = core::Handle();
-    });
-}
+void MetricsServer::drop(MetricsClient* client) { clients_.drop(client); }
 
 }  // namespace hadirector::daemon

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/client_set.h"
 #include "daemon/config/values.h"
 #include "daemon/core/event_loop.h"
 #include "daemon/core/unique_fd.h"
@@ -51,9 +52,7 @@ class MetricsServer {
   core::UniqueFd listen_fd_;
   core::Handle listen_watch_;
   config::Endpoint endpoint_;
-  std::map<MetricsClient*, std::shared_ptr<MetricsClient>> clients_;
-  std::vector<std::shared_ptr<MetricsClient>> graveyard_;  // closed, destroyed next iteration
-  core::Handle reaper_;
+  ClientSet<MetricsClient> clients_;
 };
 
 }  // namespace hadirector::daemon
