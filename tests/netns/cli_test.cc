@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/netns/daemon_harness.h"
+#include "tests/common/test_paths.h"
 
 namespace hadirector::testing {
 namespace {

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "tests/netns/daemon_harness.h"
+#include "tests/common/test_paths.h"
 
 namespace hadirector::testing {
 namespace {

@@ -1,4 +1,5 @@
 #include "tests/netns/daemon_harness.h"
+#include "tests/common/test_paths.h"
 
 #include <fcntl.h>
 #include <poll.h>

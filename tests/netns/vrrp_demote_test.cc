@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "tests/netns/vrrp_director_lab.h"
+#include "tests/common/test_paths.h"
 
 namespace hadirector::testing {
 namespace {
@@ -78,7 +79,7 @@ TEST_F(VrrpDemote, DemotedMasterHandsOverStaysBackupAcrossRestartAndRestoreTakes
           {"bash", "-c",
            "PATH=" +
                binary_path("hadirectorctl").substr(0, binary_path("hadirectorctl").rfind('/')) +
-               ":$PATH; source " HD_SOURCE_DIR "/etc/bash-completion/hadirectorctl; "
+               ":$PATH; source " + std::string(HD_SOURCE_DIR) + "/etc/bash-completion/hadirectorctl; "
                "COMP_WORDS=(hadirectorctl -s " +
                a_->runtime_dir() +
                "/control.sock restore ''); COMP_CWORD=4; _hadirectorctl; "

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "tests/unit/config/config_test_util.h"
+#include "tests/common/test_paths.h"
 
 namespace hadirector::config::testing {
 namespace {

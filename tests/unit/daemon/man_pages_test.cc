@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "tests/common/test_paths.h"
 
 namespace {
 

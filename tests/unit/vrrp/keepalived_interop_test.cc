@@ -9,6 +9,7 @@
 
 #include "vrrp/packet.h"
 #include "vrrp/receive_check.h"
+#include "tests/common/test_paths.h"
 
 namespace hadirector::vrrp {
 namespace {
