@@ -39,6 +39,18 @@ const char* drop_reason_name(DropReason reason) {
       return "notAPeer";
     case DropReason::kLocalIsOwner:
       return "localIsOwner";
+    case DropReason::kAuthMissing:
+      return "authMissing";
+    case DropReason::kAuthMalformed:
+      return "authMalformed";
+    case DropReason::kAuthStale:
+      return "authStale";
+    case DropReason::kAuthUnknownKey:
+      return "authUnknownKey";
+    case DropReason::kAuthBadHmac:
+      return "authBadHmac";
+    case DropReason::kAuthReplay:
+      return "authReplay";
   }
   return "unknown";
 }

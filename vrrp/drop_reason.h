@@ -25,9 +25,16 @@ enum class DropReason : uint8_t {
   kAuthFailure,        // v2: simple text password differs (RFC 2787)
   kNotAPeer,           // unicast: source is not in the configured peer list
   kLocalIsOwner,       // v2: we own the addresses (priority 255); RFC 3768 §7.1 MUST discard
+  // Authenticated adverts (draft-cassen-vrrp-auth-hmac, vrrp/auth_hmac.h):
+  kAuthMissing,     // authentication is enforced and the advert carries no trailer
+  kAuthMalformed,   // trailer of an unknown scheme or with non-zero reserved bits
+  kAuthStale,       // time mode: the trailer's timestamp is outside the freshness window
+  kAuthUnknownKey,  // the trailer names a key id we do not hold
+  kAuthBadHmac,     // the HMAC does not verify (wrong key, altered or forged advert)
+  kAuthReplay,      // the sequence does not grow past the sender's last accepted one
 };
 
-inline constexpr int kDropReasonCount = static_cast<int>(DropReason::kLocalIsOwner) + 1;
+inline constexpr int kDropReasonCount = static_cast<int>(DropReason::kAuthReplay) + 1;
 
 // Counter name, e.g. "vrrpv3StatisticsIpTtlErrors". Never null.
 const char* drop_reason_name(DropReason reason);

@@ -52,6 +52,21 @@ std::optional<DropReason> check_semantics(const ReceiveParams& p, Accepted& acc)
   return std::nullopt;
 }
 
+// After the checksum, before the semantics: a forged advert is told apart from a merely odd one.
+std::optional<DropReason> check_auth(const AuthSplit& split, const IpFacts& ip,
+                                     const ReceiveParams& p, Accepted& acc) {
+  if (!p.auth.enabled()) return std::nullopt;
+  if (!split.trailer) {
+    if (p.auth.mode == AuthMode::kPermissive) return std::nullopt;
+    return DropReason::kAuthMissing;
+  }
+  auto sequence = verify_auth_trailer(split.message, *split.trailer, acc.advert.version,
+                                      acc.advert.vrid, ip.source, p.auth, ip.now_unix_seconds);
+  if (!sequence) return sequence.error();
+  acc.auth_sequence = *sequence;
+  return std::nullopt;
+}
+
 }  // namespace
 
 ReceiveResult check_advert(std::span<const uint8_t> payload, const IpFacts& ip,
@@ -68,13 +83,17 @@ ReceiveResult check_advert(std::span<const uint8_t> payload, const IpFacts& ip,
     return Dropped{DropReason::kIpTtl};
   if (p.unicast && std::ranges::find(p.unicast_peers, ip.source) == p.unicast_peers.end())
     return Dropped{DropReason::kNotAPeer};
-  auto decoded = decode_advert(payload, p.family);
+  const AuthSplit split = p.auth.enabled() ? split_auth_trailer(payload, p.family)
+                                           : AuthSplit{.message = payload, .trailer = {}};
+  auto decoded = decode_advert(split.message, p.family);
   if (!decoded) return Dropped{decoded.error()};
   if (decoded->version != p.version) return Dropped{DropReason::kVersion};
-  const auto variant =
-      verify_checksum(payload, decoded->version, ip.source, ip.destination, p.checksum);
+  // An IPv6 checksum covers the trailer too (vrrp/auth_hmac.h); an IPv4 one the message alone.
+  const auto variant = verify_checksum(p.family == Family::kIpv6 ? payload : split.message,
+                                       decoded->version, ip.source, ip.destination, p.checksum);
   if (!variant) return Dropped{DropReason::kChecksum};
   Accepted acc{.advert = std::move(*decoded), .checksum = *variant};
+  if (auto reason = check_auth(split, ip, p, acc)) return Dropped{*reason};
   if (auto reason = check_semantics(p, acc)) return Dropped{*reason};
   return acc;
 }

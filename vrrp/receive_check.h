@@ -7,10 +7,12 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <variant>
 #include <vector>
 
+#include "vrrp/auth_hmac.h"
 #include "vrrp/drop_reason.h"
 #include "vrrp/ip_address.h"
 #include "vrrp/packet.h"
@@ -40,6 +42,7 @@ struct ReceiveParams {
   bool unicast_require_ttl_255 = true;                   // off for peers behind a router
   AuthType auth_type = AuthType::kNone;                  // v2 only
   std::array<uint8_t, kV2AuthDataSize> auth_password{};  // v2 simple text, zero padded
+  AuthParams auth;  // HMAC trailer (vrrp/auth_hmac.h); off when it has no keys
 };
 
 // Facts from the IP header, which the socket layer reads (IP_RECVTTL / IPV6_HOPLIMIT, ...).
@@ -47,6 +50,7 @@ struct IpFacts {
   uint8_t ttl = 255;  // IPv4 TTL or IPv6 hop limit
   IpAddress source;
   IpAddress destination;
+  int64_t now_unix_seconds = 0;  // wall clock at arrival: the freshness of an HMAC trailer
 };
 
 struct Accepted {
@@ -55,6 +59,8 @@ struct Accepted {
   bool address_list_mismatch = false;  // count vrrpv3StatisticsAddressListErrors, log
   bool interval_mismatch = false;      // v3: differs from ours (RFC 9568 §7.1 SHOULD log)
   bool owner_conflict = false;         // v3: we own the addresses (RFC 9568 §7.1 SHOULD log)
+  // The verified trailer's sequence: the glue's ReplayMarks decide whether it is fresh.
+  std::optional<uint64_t> auth_sequence{};
 };
 struct NotForUs {
   uint8_t vrid = 0;
