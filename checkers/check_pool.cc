@@ -10,10 +10,12 @@ CheckPool::Subscription CheckPool::subscribe(std::unique_ptr<Checker> checker,
   std::string key = checker->key() + " | " + timing.signature();
   auto it = entries_.find(key);
   if (it == entries_.end()) {
-    auto runner = std::make_unique<CheckRunner>(
-        scheduler_, std::move(checker), timing,
-        [this, key](const CheckEvent& event) { fan_out(key, event); });
-    it = entries_.emplace(key, Entry{std::move(runner), {}}).first;
+    it = entries_.emplace(key, Entry{}).first;
+    // The entry owns the runner, so while the runner calls back its entry exists; map nodes
+    // do not move.
+    it->second.runner = std::make_unique<CheckRunner>(
+        clock_, std::move(checker), timing,
+        [this, entry = &it->second](const CheckEvent& event) { fan_out(*entry, event); });
     it->second.runner->start();
   }
   const uint64_t id = next_id_++;
@@ -36,13 +38,16 @@ std::optional<Health> CheckPool::state(const std::string& key) const {
   return it->second.runner->state();
 }
 
-void CheckPool::fan_out(const std::string& key, const CheckEvent& event) {
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return;
+void CheckPool::fan_out(Entry& entry, const CheckEvent& event) {
+  // The common case, one subscriber: a strong copy keeps it alive while it runs.
+  if (entry.listeners.size() == 1) {
+    std::shared_ptr<CheckRunner::Listener> only = entry.listeners.begin()->second;
+    return (*only)(event);
+  }
   // Listeners may unsubscribe (even the last one, destroying the runner) while we call them:
   // call weak copies and skip those that left.
   std::vector<std::weak_ptr<CheckRunner::Listener>> listeners;
-  for (const auto& [id, listener] : it->second.listeners) listeners.push_back(listener);
+  for (const auto& [id, listener] : entry.listeners) listeners.push_back(listener);
   std::weak_ptr<bool> alive = alive_;
   for (const auto& weak : listeners) {
     if (alive.expired()) return;

@@ -98,7 +98,12 @@ Exchange::~Exchange() {
   watch_.cancel();
   deferred_.cancel();
   transport_.reset();
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ < 0) return;
+  if (request_.reset_on_close && connected_) {
+    const linger abort{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);  // best effort
+  }
+  ::close(fd_);
 }
 
 // Edge-triggered: sd-event dispatches one source per loop iteration, and every iteration's
@@ -128,7 +133,10 @@ void Exchange::begin(const CheckTarget& target) {
   watch_ = std::move(*watch);
 }
 
-bool Exchange::check_connected() {
+bool Exchange::check_connected(uint32_t revents) {
+  // Writable without an error or hang-up is a finished connect; only a failure needs the
+  // SO_ERROR round trip to learn why.
+  if ((revents & (EPOLLERR | EPOLLHUP)) == 0) return true;
   int err = 0;
   socklen_t len = sizeof err;
   if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
@@ -138,9 +146,10 @@ bool Exchange::check_connected() {
   return false;
 }
 
-void Exchange::on_ready(uint32_t) {
+void Exchange::on_ready(uint32_t revents) {
   if (phase_ == Phase::kConnecting) {
-    if (!check_connected()) return;
+    if (!check_connected(revents)) return;
+    connected_ = true;
     transport_ = request_.tls ? make_tls_transport(fd_, request_.tls, request_.tls_peer)
                               : make_plain_transport(fd_);
     phase_ = request_.tls ? Phase::kHandshake : Phase::kSending;

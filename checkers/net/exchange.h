@@ -21,6 +21,9 @@ struct ExchangeRequest {
   // Told everything received so far; true when it has enough. Null: done once payload is sent.
   std::function<bool(std::string_view received)> complete;
   size_t max_bytes = 96 * 1024;
+  // Close with a reset (SO_LINGER 0) once connected: no FIN exchange and no TIME_WAIT socket
+  // per probe. For probes whose peer has nothing to lose by it (a bare connect check).
+  bool reset_on_close = false;
   std::shared_ptr<TlsClientContext> tls;  // null: plain TCP
   TlsPeer tls_peer;
 };
@@ -52,7 +55,7 @@ class Exchange {
   void begin(const CheckTarget& target);
   void on_ready(uint32_t revents);
   void step();
-  bool check_connected();
+  bool check_connected(uint32_t revents);
   void handle_io(const IoResult& io);
   void read_available();
   void finish(ExchangeOutcome outcome);
@@ -63,6 +66,7 @@ class Exchange {
   Done done_;
   int fd_ = -1;
   Phase phase_ = Phase::kConnecting;
+  bool connected_ = false;
   std::unique_ptr<Transport> transport_;
   size_t sent_ = 0;
   std::string received_;

@@ -42,6 +42,9 @@ class TcpChecker final : public net::ExchangeChecker {
     net::ExchangeRequest request;
     request.payload = params_.send;
     request.max_bytes = kMaxReply;
+    // A bare connect check ends with a reset, as HAProxy's do: the server never reads from
+    // it, and a FIN exchange plus a TIME_WAIT socket per probe is most of the probe's cost.
+    request.reset_on_close = params_.send.empty() && !params_.expect && !params_.expect_regex;
     if (params_.expect || params_.expect_regex)
       request.complete = [this](std::string_view received) { return matches(received); };
     return request;

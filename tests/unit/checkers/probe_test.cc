@@ -29,7 +29,7 @@ bool read_nothing(const std::string&) { return true; }
 bool one_line(const std::string& r) { return r.find('\n') != std::string::npos; }
 
 class ProbeTest : public ::testing::Test {
- protected:
+ public:
   void SetUp() override {
     auto loop = core::EventLoop::create();
     ASSERT_TRUE(loop);
@@ -65,6 +65,14 @@ TEST_F(ProbeTest, TcpPassesWhenTheServerAccepts) {
   auto checker = make("tcp", server.port(), config::Node{});
   auto result = probe(*checker);
   EXPECT_TRUE(result.ok) << result.reason << " " << result.detail;
+}
+
+// What the server's side of a finished tcp probe reads: "reset", "eof" or the bytes sent.
+std::string server_side_after_probe(ProbeTest& test, const config::Node& params);
+
+TEST_F(ProbeTest, BareTcpProbeClosesWithAResetAndOneThatSendsDoesNot) {
+  EXPECT_EQ(server_side_after_probe(*this, config::Node{}), "reset");
+  EXPECT_EQ(server_side_after_probe(*this, map({{"send", scalar("PING\n")}})), "PING\n");
 }
 
 TEST_F(ProbeTest, TcpOverIpv6PassesWhenTheServerAccepts) {
@@ -229,6 +237,42 @@ TEST_F(HttpsProbeTest, CreateFailsOnAMissingCaFile) {
                                       map({{"ca_file", scalar(dir_ + "/nope.pem")}}), context);
   ASSERT_FALSE(checker);
   EXPECT_NE(checker.error().message().find("nope.pem"), std::string::npos);
+}
+
+std::string server_side_after_probe(ProbeTest& test, const config::Node& params) {
+  // A bare listening socket, no server thread: the kernel completes the handshake and the
+  // connection waits in the accept queue while the probe finishes and closes its end.
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listener, 4) != 0 ||
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(listener);
+    return "no listener";
+  }
+  auto checker = test.make("tcp", ntohs(addr.sin_port), params);
+  auto result = test.probe(*checker);
+  EXPECT_TRUE(result.ok) << result.reason << " " << result.detail;
+  checker.reset();
+  const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  ::close(listener);
+  if (fd < 0) return "no connection";
+  std::string out;
+  char buf[256];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == ECONNRESET) out = "reset";
+    if (n == 0 && out.empty()) out = "eof";
+    break;
+  }
+  ::close(fd);
+  return out;
 }
 
 }  // namespace

@@ -1,0 +1,47 @@
+// A Scheduler that batches timers into slots of a fixed width: every call due within one slot
+// runs from a single underlying timer at the slot's end. Thousands of checks a second each had
+// their own exact timer (a wake-up, a timerfd re-arm and an sd-event source per probe); with
+// slots of a few ms the loop wakes a few hundred times a second at most, each a few ms late.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <utility>
+
+#include "daemon/core/scheduler.h"
+
+namespace hadirector::checkers {
+
+class CoalescingScheduler final : public core::Scheduler {
+ public:
+  // `slot` <= 0 keeps every deadline as it is (still one underlying timer).
+  CoalescingScheduler(core::Scheduler& base, core::Duration slot) : base_(base), slot_(slot) {}
+  ~CoalescingScheduler() override;
+  CoalescingScheduler(const CoalescingScheduler&) = delete;
+  CoalescingScheduler& operator=(const CoalescingScheduler&) = delete;
+
+  core::TimePoint now() const override { return base_.now(); }
+  // Runs fn at the end of the slot holding `when` (at most one slot late). Handles must not
+  // outlive this scheduler.
+  [[nodiscard]] core::Handle schedule_at(core::TimePoint when, std::function<void()> fn) override;
+
+  size_t pending() const { return calls_.size(); }
+  // The end of the slot holding `when`: `when` rounded up to a multiple of the slot width.
+  core::TimePoint slot_end(core::TimePoint when) const;
+
+ private:
+  using Key = std::pair<core::TimePoint, uint64_t>;  // slot end, then order of scheduling
+  void fire();
+  void arm(core::TimePoint when);
+
+  core::Scheduler& base_;
+  core::Duration slot_;
+  std::map<Key, std::function<void()>> calls_;
+  uint64_t next_id_ = 0;
+  core::Handle timer_;  // the one underlying timer, at calls_' first slot
+  core::TimePoint armed_at_{};
+  bool firing_ = false;
+};
+
+}  // namespace hadirector::checkers
