@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "checkers/registry.h"
+#include "daemon/config/node_codec.h"
 #include "daemon/script_permissions.h"
 
 namespace hadirector::daemon {
@@ -33,8 +34,20 @@ config::LoadResult load_config_file(const std::string& path) {
   return refuse_unsafe_scripts(config::load_file(path, daemon_load_options()));
 }
 
-config::LoadResult load_config_text(const std::string& text, const std::string& path) {
-  return refuse_unsafe_scripts(config::parse_text(text, path, daemon_load_options()));
+config::LoadResult load_config_text(const std::string& text, const std::string& path,
+                                    std::string* tree) {
+  if (tree == nullptr)
+    return refuse_unsafe_scripts(config::parse_text(text, path, daemon_load_options()));
+  config::Node root;
+  auto loaded = refuse_unsafe_scripts(config::parse_text(text, path, daemon_load_options(), &root));
+  if (loaded) *tree = config::encode_tree(root);
+  return loaded;
+}
+
+config::LoadResult load_config_tree(const std::string& tree, const std::string& path) {
+  auto root = config::decode_tree(tree);
+  if (!root) return std::unexpected(std::vector<config::ConfigError>{{{path, 0, 0}, root.error()}});
+  return refuse_unsafe_scripts(config::parse_tree(*root, path, daemon_load_options()));
 }
 
 std::string format_errors(const std::vector<config::ConfigError>& errors) {

@@ -58,14 +58,15 @@ core::Status Supervisor::start() {
   started_at_ = loop_.now();
   auto text = read_text(options_.config_path);
   if (!text) return std::unexpected(text.error().wrap("load configuration"));
-  auto loaded = load_config_text(*text, options_.config_path);
+  std::string tree;  // what the workers load, so they need not parse the YAML again
+  auto loaded = load_config_text(*text, options_.config_path, &tree);
   if (!loaded) {
     for (const auto& e : loaded.error()) core::log_error(e.to_string());
     return core::fail(core::Errc::kInvalid, "configuration " + options_.config_path + " has " +
                                                 std::to_string(loaded.error().size()) +
                                                 " error(s)");
   }
-  active_ = ActiveConfig{1, std::move(*text), std::move(*loaded)};
+  active_ = ActiveConfig{1, std::move(tree), std::move(*loaded)};
 
   // The control socket's group may traverse the runtime dir; nobody else may look into
   // either directory. Modes are set on creation only: an operator's chmod stays.
@@ -189,7 +190,7 @@ void Supervisor::send_config(WorkerProcess& worker, const ActiveConfig& config) 
   worker.send({{"type", "config"},
                {"generation", config.generation},
                {"path", options_.config_path},
-               {"yaml", config.text}});
+               {"tree", config.tree}});
 }
 
 void Supervisor::on_worker_started(WorkerProcess& worker) {
@@ -282,13 +283,14 @@ void Supervisor::reload(std::optional<Responder> requester) {
   };
   auto text = read_text(options_.config_path);
   if (!text) return reject({text.error().message()}, "cannot read the configuration");
-  auto loaded = load_config_text(*text, options_.config_path);
+  std::string tree;  // what the workers load, so they need not parse the YAML again
+  auto loaded = load_config_text(*text, options_.config_path, &tree);
   if (!loaded) {
     std::vector<std::string> errors;
     for (const auto& e : loaded.error()) errors.push_back(e.to_string());
     return reject(errors, std::to_string(errors.size()) + " error(s) in " + options_.config_path);
   }
-  active_ = ActiveConfig{active_.generation + 1, std::move(*text), std::move(*loaded)};
+  active_ = ActiveConfig{active_.generation + 1, std::move(tree), std::move(*loaded)};
   if (auto metrics = apply_metrics_listen(); !metrics)
     core::log_error(metrics.error().message() + "; /metrics is off until the next reload");
   apply_snmp_worker();

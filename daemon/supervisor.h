@@ -41,7 +41,7 @@ class Supervisor {
  private:
   struct ActiveConfig {
     uint64_t generation = 0;
-    std::string text;
+    std::string tree;  // the parsed configuration, encoded for the workers (node_codec.h)
     config::Config parsed;
   };
   struct PendingReload {

@@ -116,7 +116,10 @@ class Worker {
 
   void apply_config(const nlohmann::json& m) {
     uint64_t generation = json_u64(m, "generation");
-    auto loaded = load_config_text(json_string(m, "yaml"), json_string(m, "path", "config"));
+    // The supervisor sends the tree it parsed ("tree"); plain YAML is still understood.
+    const std::string path = json_string(m, "path", "config");
+    auto loaded = m.contains("tree") ? load_config_tree(json_string(m, "tree"), path)
+                                     : load_config_text(json_string(m, "yaml"), path);
     if (!loaded) {
       // The supervisor validated this text; failing here means the two disagree (a bug), so
       // say so and keep what runs.

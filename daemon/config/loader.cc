@@ -39,15 +39,9 @@ std::vector<ConfigError> in_file_order(std::vector<ConfigError> errors) {
   return errors;
 }
 
-}  // namespace
-
-LoadResult parse_text(const std::string& yaml_text, const std::string& file_name,
-                      const LoadOptions& opts) {
-  detail::YamlReadResult read = detail::read_yaml(yaml_text, file_name);
-  detail::Errors errors;
-  errors.add_all(read.errors);
-  if (!read.root) return std::unexpected(in_file_order(std::move(errors.list())));
-  const Node& root = *read.root;
+// The schema pass over a tree, after whatever errors reading it found.
+LoadResult parse_root(const Node& root, const std::string& file_name, const LoadOptions& opts,
+                      detail::Errors& errors) {
   if (root.kind != Node::Kind::kMap) {
     errors.add(root.mark, "the configuration must be a map starting with 'version: 1', got " +
                               std::string(detail::kind_name(root)));
@@ -70,6 +64,24 @@ LoadResult parse_text(const std::string& yaml_text, const std::string& file_name
     config.global.router_id =
         opts.default_router_id.empty() ? short_hostname() : opts.default_router_id;
   return config;
+}
+
+}  // namespace
+
+LoadResult parse_text(const std::string& yaml_text, const std::string& file_name,
+                      const LoadOptions& opts, Node* tree) {
+  detail::YamlReadResult read = detail::read_yaml(yaml_text, file_name);
+  detail::Errors errors;
+  errors.add_all(read.errors);
+  if (!read.root) return std::unexpected(in_file_order(std::move(errors.list())));
+  LoadResult loaded = parse_root(*read.root, file_name, opts, errors);
+  if (loaded && tree != nullptr) *tree = std::move(*read.root);
+  return loaded;
+}
+
+LoadResult parse_tree(const Node& root, const std::string& file_name, const LoadOptions& opts) {
+  detail::Errors errors;
+  return parse_root(root, file_name, opts, errors);
 }
 
 LoadResult load_file(const std::string& path, const LoadOptions& opts) {

@@ -26,7 +26,11 @@ struct LoadOptions {
 using LoadResult = std::expected<Config, std::vector<ConfigError>>;
 
 LoadResult load_file(const std::string& path, const LoadOptions& opts = {});
+// With `tree`, a valid configuration's parsed tree is moved there (see node_codec.h).
 LoadResult parse_text(const std::string& yaml_text, const std::string& file_name,
-                      const LoadOptions& opts = {});
+                      const LoadOptions& opts = {}, Node* tree = nullptr);
+// The schema pass alone, over a tree parse_text() returned (possibly through encode_tree): the
+// same checks and the same Config, without reading YAML again.
+LoadResult parse_tree(const Node& root, const std::string& file_name, const LoadOptions& opts = {});
 
 }  // namespace hadirector::config
