@@ -74,6 +74,7 @@ ReceiveParams VrrpInstance::receive_params() const {
     for (const auto& peer : config_.unicast->peers)
       p.unicast_peers.push_back(to_vrrp_address(peer));
   }
+  apply_auth(p);
   if (config_.auth_password) {
     p.auth_type = AuthType::kSimpleText;
     std::copy_n(config_.auth_password->begin(),

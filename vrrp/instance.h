@@ -144,6 +144,13 @@ class VrrpInstance {
   void start_timer(core::Handle& timer, std::chrono::microseconds after, Event event);
   void stop_timers();
 
+  // instance_auth.cc: HMAC-authenticated adverts (vrrp/auth_hmac.h).
+  static int64_t wall_seconds();
+  void apply_auth(ReceiveParams& p) const;
+  std::optional<uint64_t> next_auth_sequence();
+  void sign_advert(std::vector<uint8_t>& bytes, uint64_t sequence, const IpAddress& to) const;
+  bool auth_fresh(const Accepted& accepted, const IpAddress& from, int64_t now_seconds);
+
   // instance_io.cc: the shell around the machine.
   bool bind();
   void refresh_source();
@@ -192,6 +199,9 @@ class VrrpInstance {
   GratuitousBurst burst_;
   core::RateLimitedLog drop_log_;
   InstanceCounters counters_;
+  // Kept across reloads: a reload rolling keys must not reopen the replay window.
+  AuthSequencer auth_sequencer_;
+  ReplayMarks replay_marks_;
 };
 
 }  // namespace hadirector::vrrp

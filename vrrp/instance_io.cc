@@ -29,8 +29,10 @@ bool VrrpInstance::bind() {
     return false;
   }
   socket_ = *socket;
-  socket_sub_ = socket_->subscribe([this](std::span<const uint8_t> payload,
-                                          const PacketFacts& facts) { on_packet(payload, facts); });
+  socket_sub_ = socket_->subscribe_vrid(
+      receive_.vrid, [this](std::span<const uint8_t> payload, const PacketFacts& facts) {
+        on_packet(payload, facts);
+      });
   refresh_source();
   link_up_ = link->up && link->running;
   bind_vmac();
@@ -69,7 +71,8 @@ void VrrpInstance::refresh_source_soon() {
 void VrrpInstance::on_packet(std::span<const uint8_t> payload, const PacketFacts& facts) {
   if (facts.ifindex != 0 && facts.ifindex != ifindex_) return;
   if (source_ && facts.source == *source_) return;  // our own, looped back
-  IpFacts ip{facts.ttl, facts.source, facts.destination};
+  IpFacts ip{facts.ttl, facts.source, facts.destination,
+             receive_.auth.enabled() ? wall_seconds() : 0};
   ReceiveResult result = check_advert(payload, ip, receive_);
   if (auto* dropped = std::get_if<Dropped>(&result)) {
     count_drop(dropped->reason, facts.source);
@@ -77,6 +80,10 @@ void VrrpInstance::on_packet(std::span<const uint8_t> payload, const PacketFacts
   }
   auto* accepted = std::get_if<Accepted>(&result);
   if (!accepted) return;  // another VRID on the shared socket
+  if (!auth_fresh(*accepted, facts.source, ip.now_unix_seconds)) {
+    count_drop(DropReason::kAuthReplay, facts.source);
+    return;
+  }
   ++counters_.adverts_received;
   if (accepted->address_list_mismatch) {
     ++counters_.address_list_mismatches;
@@ -154,8 +161,11 @@ void VrrpInstance::send_advert(uint8_t priority) {
   } else {
     destinations.push_back(vrrp_group(receive_.family));
   }
+  // One sequence per advert: every unicast peer gets the same signed message.
+  const std::optional<uint64_t> auth_sequence = next_auth_sequence();
   for (const IpAddress& to : destinations) {
     auto bytes = encode_advert(advert, *source_, to, variant);
+    if (bytes && auth_sequence) sign_advert(*bytes, *auth_sequence, to);
     VrrpSocket& out = vmac_socket_ ? *vmac_socket_ : *socket_;
     core::Status sent =
         bytes ? out.send(*bytes, to, *source_) : core::Status(std::unexpected(bytes.error()));

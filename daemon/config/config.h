@@ -103,6 +103,23 @@ struct Unicast {
   bool operator==(const Unicast&) const = default;
 };
 
+// Authenticated adverts (draft-cassen-vrrp-auth-hmac, vrrp/auth_hmac.h). Each secret is read
+// from its file when the configuration loads; it is never dumped, logged or shown in status.
+struct AuthKeyConfig {
+  int id = 0;  // 1..255
+  std::string secret_file;
+  std::vector<uint8_t> secret;  // 32..64 bytes
+  bool operator==(const AuthKeyConfig&) const = default;
+};
+struct Authentication {
+  std::vector<AuthKeyConfig> keys;  // never empty; any of them verifies
+  int send_key = 0;                 // the id adverts are signed with
+  bool permissive = false;          // `mode: permissive`: accept adverts without a trailer
+  bool replay_monotonic = false;    // `replay: monotonic`: no clock agreement, no freshness
+  std::optional<Duration> window;   // time mode; default max(3 x advert_interval, 5s)
+  bool operator==(const Authentication&) const = default;
+};
+
 struct VrrpInstance {
   std::string name;
   std::string interface;
@@ -119,6 +136,7 @@ struct VrrpInstance {
   std::optional<std::string> auth_password;  // VRRPv2 only, at most 8 characters
   std::vector<IpPrefix> virtual_addresses;   // never empty, one family
   std::optional<Unicast> unicast;            // absent: multicast
+  std::optional<Authentication> authentication;  // absent: adverts carry no HMAC
   Track track;
   Notify notify;
   Garp garp;

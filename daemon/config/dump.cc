@@ -158,6 +158,25 @@ void write_instance_protocol(Writer& w, const VrrpInstance& i) {
   if (i.version == 2) w.kv_opt("auth_password", i.auth_password);
 }
 
+// Key ids and files only: a dump never carries a secret.
+void write_authentication(Writer& w, const Authentication& a) {
+  w.e << Key << "authentication" << Value << BeginMap;
+  w.kv("type", std::string("hmac-sha256"));
+  w.e << Key << "keys" << Value << BeginSeq;
+  for (const AuthKeyConfig& k : a.keys) {
+    w.e << BeginMap;
+    w.kv("id", k.id);
+    w.kv("secret_file", k.secret_file);
+    w.e << EndMap;
+  }
+  w.e << EndSeq;
+  w.kv("send_key", a.send_key);
+  w.kv("mode", std::string(a.permissive ? "permissive" : "enforce"));
+  w.kv("replay", std::string(a.replay_monotonic ? "monotonic" : "time"));
+  w.kv_opt("window", a.window);
+  w.e << EndMap;
+}
+
 void write_instance(Writer& w, const VrrpInstance& i) {
   w.e << BeginMap;
   w.kv("name", i.name);
@@ -176,6 +195,7 @@ void write_instance(Writer& w, const VrrpInstance& i) {
     w.list("peers", peers);
     w.e << EndMap;
   }
+  if (i.authentication) write_authentication(w, *i.authentication);
   write_track(w, i.track);
   write_notify(w, i.notify);
   w.e << Key << "garp" << Value << BeginMap;

@@ -57,6 +57,8 @@ std::vector<T> parse_named_list(const Node* list, std::string_view key, const st
 // The probe timing keys that scripts and checks share: interval, timeout (<= interval), rise
 // and fall (1..1000).
 void read_timing(MapReader& reader, Duration& interval, Duration& timeout, int& rise, int& fall);
+// An instance's `authentication` block (parse_authentication.cc), key files read and checked.
+void parse_authentication(MapReader& instance, VrrpInstance& out);
 // A tracking weight, -254..254 (0 = FAULT).
 int read_weight(MapReader& reader, int default_weight);
 

@@ -192,6 +192,7 @@ std::optional<VrrpInstance> parse_instance(const Node& node, ParseContext& ctx) 
   r.read("auth_password", out.auth_password);
   check_version_rules(r, out);
   parse_unicast(r, out);
+  parse_authentication(r, out);
   parse_track(r, ctx, out.track);
   parse_notify(r, out.notify);
   parse_garp(r, out.garp);
