@@ -1,11 +1,15 @@
 // Fuzz target for the VRRP receive path: arbitrary bytes as a VRRP message, with IP facts and
 // the instance's settings drawn from the first bytes. Decoding must never read out of bounds or
-// abort, and whatever decodes must re-encode to bytes that decode to the same advert.
+// abort, and whatever decodes must re-encode to bytes that decode to the same advert. With
+// control bit 0x80 the instance authenticates (draft-cassen-vrrp-auth-hmac, the appendix key):
+// the trailer split, the trailer codec and the HMAC check run on every input, and an accepted
+// authenticated advert, signed again, must verify again.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 
+#include "vrrp/auth_hmac.h"
 #include "vrrp/packet.h"
 #include "vrrp/receive_check.h"
 
@@ -31,7 +35,32 @@ hv::ReceiveParams params_from(const uint8_t* c, hv::Family family, uint8_t vrid)
   vip.family = family;
   vip.bytes[0] = c[3];
   p.virtual_addresses = {vip};
+  if (c[0] & 0x80) {
+    hv::AuthKey key{.id = 1, .secret = {}};
+    for (uint8_t b = 0; b < 32; ++b) key.secret.push_back(b);
+    p.auth.keys = {key};
+    p.auth.send_key = 1;
+    p.auth.mode = (c[2] & 0x10) ? hv::AuthMode::kPermissive : hv::AuthMode::kEnforce;
+    p.auth.replay = (c[2] & 0x20) ? hv::ReplayMode::kMonotonic : hv::ReplayMode::kTime;
+  }
   return p;
+}
+
+// The appendix vectors' timestamp, so their images are fresh.
+constexpr int64_t kNow = 0x68000000;
+
+void check_auth_round_trip(const hv::Accepted& accepted, const hv::IpFacts& ip,
+                           const hv::ReceiveParams& params) {
+  if (!accepted.auth_sequence) return;
+  auto bytes = hv::encode_advert(accepted.advert, ip.source, ip.destination, accepted.checksum);
+  if (!bytes) return;
+  hv::append_auth_trailer(*bytes, params.auth.keys.front(), *accepted.auth_sequence, ip.source,
+                          ip.destination);
+  const hv::AuthSplit split = hv::split_auth_trailer(*bytes, accepted.advert.family);
+  if (!split.trailer) std::abort();
+  if (!hv::verify_auth_trailer(split.message, *split.trailer, accepted.advert.version,
+                               accepted.advert.vrid, ip.source, params.auth, kNow))
+    std::abort();
 }
 
 void check_round_trip(const hv::Advert& a, const hv::IpFacts& ip) {
@@ -62,9 +91,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t vrid = payload.size() > 1 && !(control[0] & 0x40) ? payload[1] : 51;
   hv::ReceiveParams params = params_from(control, family, vrid);
   if (params.unicast) params.unicast_peers = {ip.source};
+  ip.now_unix_seconds = kNow;
   hv::ReceiveResult result = hv::check_advert(payload, ip, params);
-  if (const auto* accepted = std::get_if<hv::Accepted>(&result))
+  if (const auto* accepted = std::get_if<hv::Accepted>(&result)) {
     check_round_trip(accepted->advert, ip);
+    check_auth_round_trip(*accepted, ip, params);
+  }
+  const hv::AuthSplit split = hv::split_auth_trailer(payload, family);
+  if (split.trailer) {
+    (void)hv::decode_trailer(*split.trailer);
+    hv::AuthParams auth = params.auth;
+    if (!auth.enabled())
+      auth.keys = {hv::AuthKey{.id = payload[split.message.size() + 1],
+                               .secret = std::vector<uint8_t>(32, 7)}};
+    (void)hv::verify_auth_trailer(split.message, *split.trailer, 3, 51, ip.source, auth, kNow);
+  }
 
   if (auto decoded = hv::decode_advert(payload, family)) check_round_trip(*decoded, ip);
   (void)hv::verify_checksum(payload, 3, ip.source, ip.destination,
