@@ -87,6 +87,7 @@ core::Status Supervisor::start() {
   if (auto group = control_->set_read_group(active_.parsed.control.read_group); !group)
     core::log_error(group.error().message());
   if (auto metrics = apply_metrics_listen(); !metrics) return metrics;
+  accept_filter_.apply(active_.parsed);  // before the VRRP worker can take a VIP
 
   watchdog_period_ = SystemdNotifier::watchdog_period();
   if (watchdog_period_) {
@@ -294,6 +295,7 @@ void Supervisor::reload(std::optional<Responder> requester) {
   if (auto metrics = apply_metrics_listen(); !metrics)
     core::log_error(metrics.error().message() + "; /metrics is off until the next reload");
   apply_snmp_worker();
+  accept_filter_.apply(active_.parsed);
   if (auto group = control_->set_read_group(active_.parsed.control.read_group); !group)
     core::log_error(group.error().message());
   reload_.emplace();
@@ -384,6 +386,7 @@ void Supervisor::shutdown() {
 
 void Supervisor::stop_next_worker(size_t index) {
   if (index >= workers_.size()) {
+    accept_filter_.remove();  // the VRRP worker has released the VIPs by now
     core::log_info("hadirectord stopped");
     loop_.exit(0);
     return;

@@ -13,11 +13,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/accept_filter.h"
 #include "daemon/config/config.h"
 #include "daemon/control_server.h"
 #include "daemon/core/event_loop.h"
 #include "daemon/metrics_format.h"
 #include "daemon/metrics_server.h"
+#include "daemon/nft_commands.h"
 #include "daemon/systemd_notifier.h"
 #include "daemon/worker_process.h"
 
@@ -108,6 +110,7 @@ class Supervisor {
   std::vector<std::unique_ptr<WorkerProcess>> workers_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsServer> metrics_;
+  AcceptFilter accept_filter_{run_nft_commands};  // VRRP accept mode (nftables)
   bool last_reload_ok_ = true;
   std::vector<core::Handle> signals_;
   core::Handle heartbeat_timer_;

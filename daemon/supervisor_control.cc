@@ -103,6 +103,8 @@ void Supervisor::finish_status(uint64_t id) {
   // Workers fill in their sections; a worker that did not answer leaves the empty default and
   // is named, so a reader can tell "nothing configured" from "no answer".
   status.update(pending.merged);
+  if (status["vrrp"].is_object() && status["vrrp"].contains("instances"))
+    accept_filter_.annotate(status["vrrp"]["instances"], active_.parsed);
   if (!pending.waiting.empty())
     status["unanswered"] = std::vector<std::string>(pending.waiting.begin(), pending.waiting.end());
   pending.done(status);
