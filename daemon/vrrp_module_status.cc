@@ -26,6 +26,19 @@ nlohmann::json counters_json(const vrrp::InstanceCounters& c) {
   return j;
 }
 
+// Which keys an authenticated instance holds and signs with: ids only, never a secret.
+nlohmann::json authentication_json(const config::VrrpInstance& cfg) {
+  if (!cfg.authentication) return nullptr;
+  const config::Authentication& a = *cfg.authentication;
+  nlohmann::json ids = nlohmann::json::array();
+  for (const auto& key : a.keys) ids.push_back(key.id);
+  return {{"type", "hmac-sha256"},
+          {"key_ids", ids},
+          {"send_key", a.send_key},
+          {"mode", a.permissive ? "permissive" : "enforce"},
+          {"replay", a.replay_monotonic ? "monotonic" : "time"}};
+}
+
 nlohmann::json instance_json(const vrrp::VrrpInstance& i) {
   const auto& cfg = i.config();
   nlohmann::json vips = nlohmann::json::array();
@@ -45,7 +58,8 @@ nlohmann::json instance_json(const vrrp::VrrpInstance& i) {
           {"advert_interval_ms", cfg.advert_interval.count()},
           {"vips", vips},
           {"counters", counters_json(i.counters())},
-          {"drops", drops}};
+          {"drops", drops},
+          {"authentication", authentication_json(cfg)}};
 }
 
 }  // namespace

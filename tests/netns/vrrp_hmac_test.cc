@@ -1,8 +1,8 @@
-// Authenticated adverts (draft-cassen-vrrp-auth-hmac) between two real hadirectord in unicast
-// mode on one bridge, with a third namespace as the attacker: election and failover as usual;
-// spoofed higher-priority adverts without a trailer or with a wrong HMAC, and a genuine advert
-// captured and replayed, are dropped and counted without a transition; keys rolled by three
-// reloads on both sides without a transition. Root only.
+// Authenticated adverts (draft-cassen-vrrp-auth-hmac) between two real hadirectord, IPv4
+// unicast and IPv6 multicast, on one bridge, with a third namespace as the attacker: election and
+// failover as usual; spoofed higher-priority adverts without a trailer or with a wrong HMAC, and a
+// genuine advert captured and replayed, are dropped and counted without a transition; keys rolled
+// by three reloads on both sides without a transition. Root only.
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -86,34 +86,37 @@ class VrrpHmac : public DirectorLab {
     ::chmod(path.c_str(), 0600);
   }
 
-  // Instance "uni" (VRID 53) to `peer`, signed with `send_key`, verifying the ids in `ids`.
+  // Instance "uni" (VRID 53) to `peer` and "web6" (IPv6 multicast, VRID 52, where the
+  // checksum covers the trailer), signed with `send_key`, verifying the ids in `ids`.
   std::string yaml(int priority, const std::string& source, const std::string& peer,
                    const std::string& ids, int send_key) {
-    std::string keys;
+    std::string auth = "      authentication:\n        type: hmac-sha256\n        keys:\n";
     for (char c : ids)
       if (c >= '1' && c <= '9')
-        keys += "          - {id: " + std::string(1, c) + ", secret_file: " + keys_ + "/" + c +
+        auth += "          - {id: " + std::string(1, c) + ", secret_file: " + keys_ + "/" + c +
                 ".key}\n";
-    return "version: 1\nvrrp:\n  instances:\n"
-           "    - name: uni\n      interface: eth0\n      vrid: 53\n"
-           "      priority: " +
-           std::to_string(priority) +
-           "\n"
-           "      advert_interval: 100ms\n      virtual_addresses: [192.0.2.200/24]\n"
-           "      unicast: {source: " +
-           source + ", peers: [" + peer +
-           "]}\n"
-           "      authentication:\n        type: hmac-sha256\n        keys:\n" +
-           keys + "        send_key: " + std::to_string(send_key) + "\n";
+    auth += "        send_key: " + std::to_string(send_key) + "\n";
+    const std::string common =
+        "      interface: eth0\n      priority: " + std::to_string(priority) +
+        "\n      advert_interval: 100ms\n";
+    return "version: 1\nvrrp:\n  instances:\n    - name: uni\n      vrid: 53\n" + common +
+           "      virtual_addresses: [192.0.2.200/24]\n      unicast: {source: " + source +
+           ", peers: [" + peer + "]}\n" + auth + "    - name: web6\n      vrid: 52\n" + common +
+           "      virtual_addresses: ['2001:db8::100/64']\n" + auth;
   }
 
-  static nlohmann::json instance(DaemonHarness& d) { return d.status()["vrrp"]["instances"][0]; }
-  static long drops(DaemonHarness& d, const std::string& reason) {
-    auto i = instance(d);
+  static nlohmann::json instance(DaemonHarness& d, const std::string& name = "uni") {
+    const nlohmann::json status = d.status();
+    for (const auto& i : status["vrrp"]["instances"])
+      if (i["name"] == name) return i;
+    return nullptr;
+  }
+  static long drops(DaemonHarness& d, const std::string& reason, const std::string& name = "uni") {
+    auto i = instance(d, name);
     return i.is_null() ? -1 : i["drops"][reason].get<long>();
   }
-  static long received(DaemonHarness& d) {
-    auto i = instance(d);
+  static long received(DaemonHarness& d, const std::string& name = "uni") {
+    auto i = instance(d, name);
     return i.is_null() ? -1 : i["counters"]["adverts_received"].get<long>();
   }
 
@@ -151,6 +154,12 @@ TEST_F(VrrpHmac, PairElectsAndFailsOverWithAuthenticatedAdverts) {
   EXPECT_FALSE(has_address(2, "192.0.2.200/24"));
   EXPECT_EQ(instance(*b_)["state"], "BACKUP");
   EXPECT_EQ(drops(*b_, "authBadHmac"), 0);
+  // IPv6 multicast too: the checksum over the trailer verifies, the HMAC too.
+  ASSERT_TRUE(eventually([&] { return has_address(1, "2001:db8::100/64"); }, kElection));
+  EXPECT_GT(received(*b_, "web6"), 3);
+  EXPECT_EQ(drops(*b_, "vrrpv3RouterChecksumErrors", "web6"), 0);
+  EXPECT_EQ(drops(*b_, "authBadHmac", "web6"), 0);
+  EXPECT_EQ(instance(*b_, "web6")["authentication"]["key_ids"], nlohmann::json::array({1}));
   a_->kill_all();
   const long ms = time_until([&] { return has_address(2, "192.0.2.200/24"); });
   std::printf("[ FIGURE ] SIGKILL failover with HMAC adverts at 100 ms: %ld ms\n", ms);
@@ -189,6 +198,7 @@ TEST_F(VrrpHmac, SpoofedAndReplayedAdvertsAreDroppedAndCountedWithoutATransition
 
 TEST_F(VrrpHmac, KeysRollByReloadOnBothSidesWithoutATransition) {
   const int before_a = transitions(1, "uni"), before_b = transitions(2, "uni");
+  const int before_b6 = transitions(2, "web6");
   auto reload_both = [&](const std::string& ids, int send_key, int generation) {
     a_->write_config(yaml(200, "192.0.2.1", "192.0.2.2", ids, send_key));
     b_->write_config(yaml(100, "192.0.2.2", "192.0.2.1", ids, send_key));
@@ -210,8 +220,11 @@ TEST_F(VrrpHmac, KeysRollByReloadOnBothSidesWithoutATransition) {
     EXPECT_EQ(drops(*d, "authReplay"), 0) << d->log();
   }
   EXPECT_EQ(instance(*a_)["state"], "MASTER");
+  EXPECT_EQ(instance(*a_)["authentication"]["key_ids"], nlohmann::json::array({2}));
+  EXPECT_EQ(instance(*a_)["authentication"]["send_key"], 2);
   EXPECT_EQ(transitions(1, "uni"), before_a) << a_->log();
   EXPECT_EQ(transitions(2, "uni"), before_b) << b_->log();
+  EXPECT_EQ(transitions(2, "web6"), before_b6) << b_->log();
 }
 
 }  // namespace
