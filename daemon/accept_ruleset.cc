@@ -59,7 +59,7 @@ void add_service(FamilySets& sets, const config::Endpoint& ep, config::Protocol 
 }  // namespace
 
 bool closes_vips(const config::VrrpInstance& instance) {
-  return !instance.accept && instance.priority != 255;
+  return instance.version == 3 && !instance.accept && instance.priority != 255;
 }
 
 AcceptPlan plan_accept_filter(const config::Config& config) {

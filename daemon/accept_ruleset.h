@@ -20,8 +20,9 @@ struct AcceptPlan {
   std::string ruleset;
 };
 
-// True when the instance's VIPs are closed: accept mode off and not the address owner
-// (priority 255), who always accepts (RFC 5798 §6.4.3).
+// True when the instance's VIPs are closed: VRRPv3, accept mode off and not the address owner
+// (priority 255), who always accepts (RFC 5798 §6.4.3). VRRPv2 has no accept mode to turn on
+// (the configuration refuses `accept` there), so its VIPs stay open, as keepalived's do.
 bool closes_vips(const config::VrrpInstance& instance);
 
 // A VIP that any accepting instance lists stays open. Exempt on a closed VIP: every virtual

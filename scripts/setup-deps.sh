@@ -8,10 +8,10 @@ packages=(
   build-essential cmake pkg-config ccache clang-19 libclang-rt-19-dev
   libsystemd-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev libsnmp-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libnftables-dev
   # tests: namespaces, interop peer, kernel VM, systemd unit check, SNMP (snmpd, snmpwalk,
   # snmptrapd), promtool (prometheus); python3: the lab, VM scripts
-  iproute2 procps psmisc systemd keepalived ipvsadm tcpdump curl dnsmasq-base
+  iproute2 procps psmisc nftables systemd keepalived ipvsadm tcpdump curl dnsmasq-base
   snmpd snmp snmptrapd prometheus
   qemu-system-x86 xz-utils cpio kmod python3
 )

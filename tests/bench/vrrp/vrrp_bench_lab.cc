@@ -42,12 +42,14 @@ std::string hadirector_yaml(const std::vector<InstanceSpec>& instances, bool rea
   std::string y = "version: 1\nvrrp:\n";
   if (realtime) y += "  realtime: true\n";
   y += "  instances:\n";
+  // accept: true (v3; v2 VIPs are never closed): the client probe pings the VIP, and keepalived
+  // without vrrp_strict accepts too.
   for (const auto& i : instances)
     y += "    - {name: " + i.name + ", interface: " + i.ifname +
          ", vrid: " + std::to_string(i.vrid) + ", priority: " + std::to_string(i.priority) +
          ", version: " + std::to_string(i.version) +
-         ", advert_interval: " + std::to_string(i.advert_ms) + "ms, virtual_addresses: [" + i.vip +
-         "]}\n";
+         ", advert_interval: " + std::to_string(i.advert_ms) + "ms" +
+         (i.version == 3 ? ", accept: true" : "") + ", virtual_addresses: [" + i.vip + "]}\n";
   return y;
 }
 

@@ -72,6 +72,12 @@ TEST(AcceptRuleset, AcceptTrueAndTheOwnerLeaveVipsOpen) {
   EXPECT_TRUE(plan.ruleset.empty());
 }
 
+TEST(AcceptRuleset, Vrrpv2VipsStayOpenSinceV2CannotTurnAcceptModeOn) {
+  auto plan = plan_accept_filter(parse(vrrp(instance("v2", 51, "192.0.2.100/24", ", version: 2"))));
+  EXPECT_TRUE(plan.filtered_instances.empty());
+  EXPECT_TRUE(plan.ruleset.empty());
+}
+
 TEST(AcceptRuleset, OwnerIsExcludedWhileOtherInstancesAreClosed) {
   auto plan = plan_accept_filter(parse(vrrp(instance("owner", 52, "192.0.2.101/24", ", priority: 255") +
                                             instance("web", 51, "192.0.2.100/24"))));
