@@ -95,7 +95,6 @@ Exchange::Exchange(core::EventLoop& loop, ExchangeRequest request, Done done)
     : loop_(loop), request_(std::move(request)), done_(std::move(done)) {}
 
 Exchange::~Exchange() {
-  watch_.cancel();
   deferred_.cancel();
   transport_.reset();
   if (fd_ < 0) return;
@@ -103,7 +102,11 @@ Exchange::~Exchange() {
     const linger abort{1, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);  // best effort
   }
-  ::close(fd_);
+  // The batched watch owns the fd once made: cancelling it closes the fd.
+  if (watch_)
+    watch_.cancel();
+  else
+    ::close(fd_);
 }
 
 // Edge-triggered: sd-event dispatches one source per loop iteration, and every iteration's
@@ -127,8 +130,9 @@ void Exchange::begin(const CheckTarget& target) {
     IoResult io = io_error("connect", errno);
     return fail_later(io.reason, io.detail);
   }
-  auto watch =
-      loop_.watch_fd(fd_, EPOLLOUT | kEdge, [this](uint32_t revents) { on_ready(revents); });
+  // Batched: probes start in bursts (one per timer slot) and their sockets turn ready together.
+  auto watch = loop_.watch_fd_batched(fd_, EPOLLOUT | kEdge,
+                                      [this](uint32_t revents) { on_ready(revents); });
   if (!watch) return fail_later("internal-error", watch.error().message());
   watch_ = std::move(*watch);
 }
@@ -225,8 +229,9 @@ void Exchange::handle_io(const IoResult& io) {
 }
 
 void Exchange::finish(ExchangeOutcome outcome) {
+  // The watch stays until destruction (cancelling it closes the fd the transport still uses);
+  // a later edge finds kFinished and does nothing.
   phase_ = Phase::kFinished;
-  watch_.cancel();
   // Last: the callback usually destroys this Exchange.
   Done done = std::move(done_);
   done(std::move(outcome));

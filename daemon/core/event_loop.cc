@@ -1,10 +1,14 @@
 #include "daemon/core/event_loop.h"
 
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hadirector::core {
 namespace {
@@ -105,6 +109,64 @@ Status block_signal(int signo) {
 
 }  // namespace
 
+// watch_fd_batched's shared state. Handles hold it by shared_ptr, so they may outlive the loop.
+struct EventLoop::Batch : std::enable_shared_from_this<Batch> {
+  struct Watch {
+    std::function<void(uint32_t)> fn;
+    int fd;
+    bool live = true;
+  };
+  // Ready events taken per dispatch; more stay ready and come at the next iteration.
+  static constexpr int kMaxEvents = 256;
+
+  ~Batch() {
+    source.cancel();
+    if (epfd >= 0) ::close(epfd);
+  }
+
+  void dispatch() {
+    auto self = shared_from_this();  // a callback may drop the last other reference
+    epoll_event events[kMaxEvents];
+    const int n = epoll_wait(epfd, events, kMaxEvents, 0);
+    dispatching = true;
+    for (int i = 0; i < n; ++i) {
+      auto* watch = static_cast<Watch*>(events[i].data.ptr);
+      // Cancelled by an earlier callback of this batch: its event was fetched before the close.
+      if (watch->live) watch->fn(events[i].events);
+    }
+    dispatching = false;
+    retired.clear();
+  }
+
+  void cancel(Watch* watch) {
+    watch->live = false;
+    ::close(watch->fd);
+    // Its event may still be in the batch being dispatched (or it is the one running).
+    if (dispatching)
+      retired.emplace_back(watch);
+    else
+      delete watch;
+  }
+
+  int epfd = -1;
+  Handle source;  // the inner epoll as one fd watch of the loop
+  bool dispatching = false;
+  std::vector<std::unique_ptr<Watch>> retired;
+};
+
+namespace {
+
+// Batched watches' Handle contexts carry the low bit, so set_fd_events can tell them from
+// sd-event boxes (both are heap pointers, aligned to more than 2).
+void* tag_batched(void* watch) { return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(watch) | 1); }
+bool is_batched(void* context) { return (reinterpret_cast<uintptr_t>(context) & 1) != 0; }
+template <typename T>
+T* untag(void* context) {
+  return reinterpret_cast<T*>(reinterpret_cast<uintptr_t>(context) & ~uintptr_t{1});
+}
+
+}  // namespace
+
 Result<std::unique_ptr<EventLoop>> EventLoop::create() {
   sd_event* event = nullptr;
   int r = sd_event_new(&event);
@@ -134,7 +196,40 @@ Result<Handle> EventLoop::watch_fd(int fd, uint32_t events, std::function<void(u
   return make_handle(std::move(box));
 }
 
+Result<Handle> EventLoop::watch_fd_batched(int fd, uint32_t events,
+                                           std::function<void(uint32_t)> fn) {
+  if (!batch_) {
+    auto batch = std::make_shared<Batch>();
+    batch->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (batch->epfd < 0) return fail_errno(errno, "create probe epoll");
+    auto source = watch_fd(batch->epfd, EPOLLIN, [b = batch.get()](uint32_t) { b->dispatch(); });
+    if (!source) return std::unexpected(source.error());
+    batch->source = std::move(*source);
+    batch_ = std::move(batch);
+  }
+  auto* watch = new Batch::Watch{std::move(fn), fd};
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = watch;
+  if (epoll_ctl(batch_->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    const int err = errno;
+    delete watch;  // fd stays the caller's
+    return fail_errno(err, "watch fd " + std::to_string(fd));
+  }
+  return Handle([batch = batch_, watch] { batch->cancel(watch); }, tag_batched(watch));
+}
+
 Status EventLoop::set_fd_events(const Handle& watch, uint32_t events) {
+  if (is_batched(watch.context())) {
+    auto* w = untag<Batch::Watch>(watch.context());
+    HD_CHECK(batch_ != nullptr);
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.ptr = w;
+    if (epoll_ctl(batch_->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
+      return fail_errno(errno, "change fd watch events");
+    return {};
+  }
   auto* box = static_cast<Box<IoFn>*>(watch.context());
   if (box == nullptr || box->source == nullptr) return fail(Errc::kInvalid, "fd watch cancelled");
   HD_CHECK(sd_event_source_get_event(box->source) == event_);
@@ -144,6 +239,7 @@ Status EventLoop::set_fd_events(const Handle& watch, uint32_t events) {
 }
 
 Status EventLoop::dispatch_first(const Handle& watch) {
+  if (is_batched(watch.context())) return fail(Errc::kInvalid, "batched fd watches have no priority");
   auto* box = static_cast<Box<IoFn>*>(watch.context());
   if (box == nullptr || box->source == nullptr) return fail(Errc::kInvalid, "fd watch cancelled");
   HD_CHECK(sd_event_source_get_event(box->source) == event_);

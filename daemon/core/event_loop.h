@@ -30,7 +30,14 @@ class EventLoop final : public Scheduler {
   // Calls fn(revents) while fd has any of `events` (EPOLLIN, EPOLLOUT, ...). The fd is not owned.
   [[nodiscard]] Result<Handle> watch_fd(int fd, uint32_t events,
                                         std::function<void(uint32_t revents)> fn);
-  // Changes the events of a watch made by watch_fd (e.g. add EPOLLOUT while output is queued).
+  // Like watch_fd, for many short-lived sockets (health-check probes): their fds share one inner
+  // epoll that is a single source of this loop. sd-event dispatches one source per iteration and
+  // polls its epoll before each, so a burst of N ready probes cost N iterations; here it is one.
+  // The watch owns fd once this succeeds: cancelling it closes fd (which also drops it from the
+  // inner epoll, no removal call needed). set_fd_events works on it, dispatch_first does not.
+  [[nodiscard]] Result<Handle> watch_fd_batched(int fd, uint32_t events,
+                                                std::function<void(uint32_t revents)> fn);
+  // Changes the events of a watch made by watch_fd or watch_fd_batched.
   Status set_fd_events(const Handle& watch, uint32_t events);
   // Dispatches a watch made by watch_fd before timers and other sources that are due in the
   // same iteration. For input that decides whether a due timer still matters: after a stall,
@@ -62,8 +69,10 @@ class EventLoop final : public Scheduler {
   sd_event* raw() const { return event_; }
 
  private:
+  struct Batch;
   explicit EventLoop(sd_event* event) : event_(event) {}
   sd_event* event_;
+  std::shared_ptr<Batch> batch_;  // watch_fd_batched's inner epoll, made on first use
 };
 
 }  // namespace hadirector::core
