@@ -24,7 +24,8 @@ void AcceptFilter::apply(const config::Config& config) {
     // Nothing to close. A table left by a daemon that was killed would still close VIPs: drop
     // it. Failing here (no nftables at all) means there is no table either.
     auto removed = run_(accept_table_removal());
-    if (!removed) core::log_debug("accept mode: removing " + table + ": " + removed.error().message());
+    if (!removed)
+      core::log_debug("accept mode: removing " + table + ": " + removed.error().message());
     else if (installed_ && !installed_->empty())
       core::log_info("accept mode: no VIP to close any more; nftables table " + table + " removed");
     installed_ = "";
@@ -38,8 +39,10 @@ void AcceptFilter::apply(const config::Config& config) {
                              join(plan.filtered_instances) + ": " + message +
                              "; VRRP keeps running and their VIPs accept all traffic "
                              "(status: accept_enforced false)";
-    if (message != last_error_) core::log_warning(text);
-    else core::log_debug(text);
+    if (message != last_error_)
+      core::log_warning(text);
+    else
+      core::log_debug(text);
     last_error_ = message;
     return;
   }

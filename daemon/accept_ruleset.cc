@@ -38,8 +38,9 @@ std::string vip_chain(bool v6) {
   text += "    " + daddr + " . meta l4proto @hosts" + n + " accept\n";
   text += "    meta mark @marks accept\n";
   if (v6) {
-    text += "    icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, "
-            "parameter-problem, nd-neighbor-solicit, nd-neighbor-advert } accept\n";
+    text +=
+        "    icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, "
+        "parameter-problem, nd-neighbor-solicit, nd-neighbor-advert } accept\n";
   } else {
     text += "    icmp type { destination-unreachable, time-exceeded, parameter-problem } accept\n";
   }

@@ -121,11 +121,13 @@ class CheckerWorkerTest : public ::testing::Test {
            "  instances:\n"
            "    - name: web\n"
            // An interface that does not exist: the instance sits in FAULT and never touches
-           // the host's network, while the checks below must reach the host's loopback.
+           // the host's network (accept: true: nor its nftables), while the checks below must
+           // reach the host's loopback.
            "      interface: hdt-absent0\n"
            "      vrid: 177\n"
            "      priority: 150\n"
            "      advert_interval: 100ms\n"
+           "      accept: true\n"
            "      virtual_addresses: [192.0.2.177/32]\n"
            "virtual_servers:\n"
            "  - name: web-http\n"

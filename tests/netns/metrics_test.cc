@@ -133,10 +133,12 @@ class MetricsTest : public ::testing::Test {
     if (listen) yaml += "control:\n  metrics_listen: 127.0.0.1:" + std::to_string(*listen) + "\n";
     const std::string timing = "interval: 200ms, timeout: 150ms, rise: 1, fall: 1";
     // The instance's interface does not exist: it sits in FAULT and never touches the host's
-    // network. The real servers are this daemon's own /metrics port (up) and a closed one.
+    // network (accept: true: nor its nftables). The real servers are this daemon's own
+    // /metrics port (up) and a closed one.
     return yaml +
            "vrrp:\n  instances:\n    - name: web\n      interface: hdt-absent1\n"
            "      vrid: 178\n      priority: 120\n      advert_interval: 100ms\n"
+           "      accept: true\n"
            "      virtual_addresses: [192.0.2.178/32]\n"
            "virtual_servers:\n  - name: web-tcp\n    address: 192.0.2.178:80\n"
            "    protocol: tcp\n    real_servers:\n"

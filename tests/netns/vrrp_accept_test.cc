@@ -79,16 +79,21 @@ bool echo_answered(const std::string& ns, const std::string& addr) {
   socklen_t len = sockaddr_of(addr, 0, ss);
   const bool v6 = ss.ss_family == AF_INET6;
   Fd s(::socket(ss.ss_family, SOCK_RAW | SOCK_NONBLOCK,
-                 v6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP}));
+                v6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP}));
   const uint16_t id = static_cast<uint16_t>(::getpid());
-  uint8_t echo[16] = {v6 ? uint8_t{ICMP6_ECHO_REQUEST} : uint8_t{ICMP_ECHO}, 0, 0, 0,
-                      static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0, 1};
+  uint8_t echo[16] = {v6 ? uint8_t{ICMP6_ECHO_REQUEST} : uint8_t{ICMP_ECHO},
+                      0,
+                      0,
+                      0,
+                      static_cast<uint8_t>(id >> 8),
+                      static_cast<uint8_t>(id),
+                      0,
+                      1};
   if (!v6) {  // the kernel fills in the ICMPv6 checksum itself
     const uint16_t sum = inet_checksum(echo, sizeof echo);
     std::memcpy(echo + 2, &sum, 2);
   }
-  if (::sendto(s.fd, echo, sizeof echo, 0, reinterpret_cast<sockaddr*>(&ss), len) < 0)
-    return false;
+  if (::sendto(s.fd, echo, sizeof echo, 0, reinterpret_cast<sockaddr*>(&ss), len) < 0) return false;
   const auto deadline = std::chrono::steady_clock::now() + kProbeTimeout;
   while (std::chrono::steady_clock::now() < deadline && wait_fd(s.fd, POLLIN)) {
     uint8_t buf[1500];
@@ -121,9 +126,13 @@ std::string accept_yaml(bool accept) {
   const std::string a = accept ? "true" : "false";
   return "version: 1\nvrrp:\n  instances:\n"
          "    - {name: web, interface: eth0, vrid: 51, priority: 150, advert_interval: 100ms,"
-         " accept: " + a + ", virtual_addresses: [192.0.2.100/24]}\n"
+         " accept: " +
+         a +
+         ", virtual_addresses: [192.0.2.100/24]}\n"
          "    - {name: web6, interface: eth0, vrid: 52, priority: 150, advert_interval: 100ms,"
-         " accept: " + a + ", virtual_addresses: ['2001:db8::100/64']}\n"
+         " accept: " +
+         a +
+         ", virtual_addresses: ['2001:db8::100/64']}\n"
          "virtual_servers:\n"
          "  - {name: app, address: '192.0.2.100:8080', protocol: tcp,"
          " real_servers: [{address: '198.51.100.11:8080'}]}\n"
@@ -156,10 +165,11 @@ TEST_F(VrrpAccept, NonAcceptMasterTakesOnlyVirtualServicesUntilAReloadOpensTheVi
   lab_.exec_ok(director(), {"ip", "addr", "add", "2001:db8::1/64", "dev", "eth0"});
   lab_.exec_ok(client(), {"ip", "addr", "add", "2001:db8::2/64", "dev", "eth0"});
   // Someone else's table in the same namespace: the daemon must leave it as it is.
-  lab_.exec_ok(director(), {"nft", "add table inet accept_test_other; add chain inet "
-                                   "accept_test_other input { type filter hook input priority "
-                                   "10; policy accept; }; add rule inet accept_test_other input "
-                                   "counter"});
+  lab_.exec_ok(director(), {"nft",
+                            "add table inet accept_test_other; add chain inet "
+                            "accept_test_other input { type filter hook input priority "
+                            "10; policy accept; }; add rule inet accept_test_other input "
+                            "counter"});
   Fd service(listen_on(director(), 8080));
   Fd other(listen_on(director(), 2222));
 

@@ -1,9 +1,10 @@
 // VRRP accept mode as nftables text (accept_ruleset.h) and its glue (accept_filter.h) with a
 // recording runner: which VIPs are closed, what is exempt, v4/v6, fwmark, the owner and
 // accept: true left open, install only on change, removal, and the status fields.
+#include "daemon/accept_filter.h"
+
 #include <gtest/gtest.h>
 
-#include "daemon/accept_filter.h"
 #include "daemon/accept_ruleset.h"
 #include "daemon/config/loader.h"
 
@@ -59,15 +60,20 @@ TEST(AcceptRuleset, AcceptFalseClosesTheVipsAndExemptsTheirVirtualServers) {
 TEST(AcceptRuleset, ReplacesOnlyItsOwnTableInOneTransaction) {
   auto plan = plan_accept_filter(parse(vrrp(instance("web", 51, "192.0.2.100/24"))));
   const auto& t = plan.ruleset;
-  EXPECT_EQ(t.rfind("table inet hadirector {}\ndelete table inet hadirector\ntable inet hadirector {\n", 0), 0u) << t;
+  EXPECT_EQ(
+      t.rfind("table inet hadirector {}\ndelete table inet hadirector\ntable inet hadirector {\n",
+              0),
+      0u)
+      << t;
   EXPECT_FALSE(has(t, "flush ruleset")) << t;
   // Before IPVS's LOCAL_IN hooks (priority 98 and up), so the exemptions decide.
   EXPECT_TRUE(has(t, "type filter hook input priority filter; policy accept;")) << t;
 }
 
 TEST(AcceptRuleset, AcceptTrueAndTheOwnerLeaveVipsOpen) {
-  auto plan = plan_accept_filter(parse(vrrp(instance("open", 51, "192.0.2.100/24", ", accept: true") +
-                                            instance("owner", 52, "192.0.2.101/24", ", priority: 255"))));
+  auto plan =
+      plan_accept_filter(parse(vrrp(instance("open", 51, "192.0.2.100/24", ", accept: true") +
+                                    instance("owner", 52, "192.0.2.101/24", ", priority: 255"))));
   EXPECT_TRUE(plan.filtered_instances.empty());
   EXPECT_TRUE(plan.ruleset.empty());
 }
@@ -79,16 +85,18 @@ TEST(AcceptRuleset, Vrrpv2VipsStayOpenSinceV2CannotTurnAcceptModeOn) {
 }
 
 TEST(AcceptRuleset, OwnerIsExcludedWhileOtherInstancesAreClosed) {
-  auto plan = plan_accept_filter(parse(vrrp(instance("owner", 52, "192.0.2.101/24", ", priority: 255") +
-                                            instance("web", 51, "192.0.2.100/24"))));
+  auto plan =
+      plan_accept_filter(parse(vrrp(instance("owner", 52, "192.0.2.101/24", ", priority: 255") +
+                                    instance("web", 51, "192.0.2.100/24"))));
   EXPECT_EQ(plan.filtered_instances, std::vector<std::string>{"web"});
   EXPECT_FALSE(has(plan.ruleset, "192.0.2.101")) << plan.ruleset;
   EXPECT_TRUE(has(plan.ruleset, "192.0.2.100")) << plan.ruleset;
 }
 
 TEST(AcceptRuleset, AVipListedByAnAcceptingInstanceStaysOpen) {
-  auto plan = plan_accept_filter(parse(vrrp(instance("a", 51, "192.0.2.100/24, 192.0.2.102/24") +
-                                            instance("b", 52, "192.0.2.100/24", ", accept: true"))));
+  auto plan =
+      plan_accept_filter(parse(vrrp(instance("a", 51, "192.0.2.100/24, 192.0.2.102/24") +
+                                    instance("b", 52, "192.0.2.100/24", ", accept: true"))));
   EXPECT_EQ(plan.filtered_instances, std::vector<std::string>{"a"});
   EXPECT_TRUE(has(plan.ruleset, "elements = { 192.0.2.102 }")) << plan.ruleset;
   EXPECT_FALSE(has(plan.ruleset, "192.0.2.100")) << plan.ruleset;
@@ -129,7 +137,8 @@ TEST(AcceptRuleset, GroupMembersOnAClosedVipAreAllExempt) {
     real_servers: [{address: 198.51.100.11:80}]
 )";
   auto plan = plan_accept_filter(parse(vrrp(instance("web", 51, "192.0.2.100/24")) + vs));
-  EXPECT_TRUE(has(plan.ruleset, "192.0.2.100 . tcp . 80, 192.0.2.100 . tcp . 8080 }")) << plan.ruleset;
+  EXPECT_TRUE(has(plan.ruleset, "192.0.2.100 . tcp . 80, 192.0.2.100 . tcp . 8080 }"))
+      << plan.ruleset;
   EXPECT_FALSE(has(plan.ruleset, "192.0.2.200")) << plan.ruleset;
 }
 
