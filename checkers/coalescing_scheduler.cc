@@ -1,5 +1,6 @@
 #include "checkers/coalescing_scheduler.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace hadirector::checkers {
@@ -16,11 +17,30 @@ core::TimePoint CoalescingScheduler::slot_end(core::TimePoint when) const {
 }
 
 core::Handle CoalescingScheduler::schedule_at(core::TimePoint when, std::function<void()> fn) {
-  const Key key{slot_end(when), next_id_++};
-  calls_.emplace(key, std::move(fn));
+  const core::TimePoint slot = slot_end(when);
+  const uint64_t id = next_id_++;
+  slots_[slot].push_back(Call{id, std::move(fn)});
+  ++live_;
   // While firing, fire() re-arms once at the end; otherwise only an earlier slot needs it.
-  if (!firing_ && (!timer_ || key.first < armed_at_)) arm(key.first);
-  return core::Handle([this, key] { calls_.erase(key); });
+  if (firing_calls_ == nullptr && (!timer_ || slot < armed_at_)) arm(slot);
+  return core::Handle([this, slot, id] { cancel(slot, id); });
+}
+
+bool CoalescingScheduler::cancel_in(Calls& calls, uint64_t id) {
+  auto it = std::lower_bound(calls.begin(), calls.end(), id,
+                             [](const Call& c, uint64_t v) { return c.id < v; });
+  if (it == calls.end() || it->id != id) return false;
+  if (it->fn) {
+    it->fn = nullptr;
+    --live_;
+  }
+  return true;
+}
+
+void CoalescingScheduler::cancel(core::TimePoint slot, uint64_t id) {
+  if (firing_calls_ != nullptr && slot == firing_slot_ && cancel_in(*firing_calls_, id)) return;
+  auto it = slots_.find(slot);
+  if (it != slots_.end()) cancel_in(it->second, id);
 }
 
 void CoalescingScheduler::arm(core::TimePoint when) {
@@ -31,20 +51,28 @@ void CoalescingScheduler::arm(core::TimePoint when) {
 void CoalescingScheduler::fire() {
   core::Handle self = std::move(timer_);  // released after the work, not during it
   const core::TimePoint limit = base_.now();
-  // The calls due now, by key: one may cancel another (a probe's answer cancels its timeout
-  // in the same slot) or schedule new ones, which wait for the next firing even if past due.
-  std::vector<Key> due;
-  for (auto it = calls_.begin(); it != calls_.end() && it->first.first <= limit; ++it)
+  // The slots due now: calls they schedule wait for the next firing even if past due, so a
+  // call that keeps re-scheduling itself cannot hold the loop.
+  std::vector<core::TimePoint> due;
+  for (auto it = slots_.begin(); it != slots_.end() && it->first <= limit; ++it)
     due.push_back(it->first);
-  firing_ = true;
-  for (const Key& key : due) {
-    auto node = calls_.extract(key);
-    if (node.empty()) continue;  // cancelled by an earlier call
-    std::function<void()> fn = std::move(node.mapped());
-    fn();
+  for (core::TimePoint slot : due) {
+    auto node = slots_.extract(slot);
+    if (node.empty()) continue;
+    firing_slot_ = slot;
+    firing_calls_ = &node.mapped();
+    // By index: one call may cancel a later one in the same slot (a probe's answer, its
+    // timeout); new calls go to slots_, never to this vector.
+    for (size_t i = 0; i < firing_calls_->size(); ++i) {
+      std::function<void()> fn = std::move((*firing_calls_)[i].fn);
+      if (!fn) continue;
+      (*firing_calls_)[i].fn = nullptr;
+      --live_;
+      fn();
+    }
+    firing_calls_ = nullptr;
   }
-  firing_ = false;
-  if (!calls_.empty()) arm(calls_.begin()->first.first);
+  if (!slots_.empty()) arm(slots_.begin()->first);
 }
 
 }  // namespace hadirector::checkers

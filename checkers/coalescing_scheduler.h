@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <utility>
+#include <vector>
 
 #include "daemon/core/scheduler.h"
 
@@ -26,22 +26,31 @@ class CoalescingScheduler final : public core::Scheduler {
   // outlive this scheduler.
   [[nodiscard]] core::Handle schedule_at(core::TimePoint when, std::function<void()> fn) override;
 
-  size_t pending() const { return calls_.size(); }
+  size_t pending() const { return live_; }
   // The end of the slot holding `when`: `when` rounded up to a multiple of the slot width.
   core::TimePoint slot_end(core::TimePoint when) const;
 
  private:
-  using Key = std::pair<core::TimePoint, uint64_t>;  // slot end, then order of scheduling
+  struct Call {
+    uint64_t id;               // increasing within a slot: cancel finds it by binary search
+    std::function<void()> fn;  // empty once cancelled
+  };
+  using Calls = std::vector<Call>;
   void fire();
   void arm(core::TimePoint when);
+  void cancel(core::TimePoint slot, uint64_t id);
+  bool cancel_in(Calls& calls, uint64_t id);
 
   core::Scheduler& base_;
   core::Duration slot_;
-  std::map<Key, std::function<void()>> calls_;
+  // By slot end: a few hundred slots, each a vector, rather than a tree node per call.
+  std::map<core::TimePoint, Calls> slots_;
   uint64_t next_id_ = 0;
+  size_t live_ = 0;
+  core::TimePoint firing_slot_{};
+  Calls* firing_calls_ = nullptr;  // the slot being run, taken out of slots_
   core::Handle timer_;  // the one underlying timer, at calls_' first slot
   core::TimePoint armed_at_{};
-  bool firing_ = false;
 };
 
 }  // namespace hadirector::checkers

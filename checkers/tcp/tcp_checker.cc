@@ -28,7 +28,9 @@ constexpr size_t kMaxReply = 16 * 1024;
 class TcpChecker final : public net::ExchangeChecker {
  public:
   TcpChecker(core::EventLoop& loop, CheckTarget target, std::string key, TcpParams params)
-      : ExchangeChecker(loop, std::move(target), std::move(key)), params_(std::move(params)) {}
+      : ExchangeChecker(loop, std::move(target), std::move(key)),
+        params_(std::move(params)),
+        connected_("connected to " + this->target().to_string()) {}
 
  private:
   bool matches(std::string_view received) const {
@@ -55,10 +57,11 @@ class TcpChecker final : public net::ExchangeChecker {
       return ProbeResult::failure("expect-mismatch", "reply did not match: \"" +
                                                          net::printable(outcome.received) + "\"" +
                                                          (outcome.eof ? " (peer closed)" : ""));
-    return ProbeResult::success("connected to " + target().to_string());
+    return ProbeResult::success(connected_);
   }
 
   TcpParams params_;
+  const std::string connected_;  // every success says the same: built once, not per probe
 };
 
 }  // namespace
