@@ -33,9 +33,13 @@ class ControlClient : public std::enable_shared_from_this<ControlClient> {
 
   bool send(const nlohmann::json& message) {
     if (closing_) return false;
+    const bool had_backlog = !out_.empty();
     out_ += message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     out_ += '\n';
-    if (out_.size() > limits_.max_queued_output) {
+    // What is bounded is what a slow reader lets pile up: one reply may exceed the limit on its
+    // own (a 10,000-server status is about 8 MB) and is sent whole to a client that had read
+    // everything before it.
+    if (had_backlog && out_.size() > limits_.max_queued_output) {
       core::log_warning("control: dropping a client that does not read its replies");
       close();
       return false;

@@ -39,7 +39,8 @@ class Responder {
 
 struct ControlLimits {
   size_t max_request = 64 * 1024;       // bytes in one request line
-  size_t max_queued_output = 4u << 20;  // a client that reads slower than this is dropped
+  // A client whose unread replies pile up beyond this is dropped (one reply alone may be larger).
+  size_t max_queued_output = 4u << 20;
   size_t max_clients = 64;
   core::Duration request_timeout = std::chrono::seconds(10);  // to finish sending a request
   // Requests a non-root peer may make: a sustained rate per uid with a burst on top. Root (who

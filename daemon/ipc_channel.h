@@ -20,7 +20,8 @@ class IpcChannel {
   // is a few MB of YAML, so this leaves ample room).
   static constexpr uint32_t kMaxFrame = 256u << 20;
 
-  using MessageFn = std::function<void(const nlohmann::json&)>;
+  // The handler may move parts out of the message (a large status is not copied).
+  using MessageFn = std::function<void(nlohmann::json&)>;
   using ClosedFn = std::function<void(const std::string& why)>;
 
   IpcChannel(core::EventLoop& loop, core::UniqueFd fd);

@@ -1,6 +1,7 @@
 #include "daemon/supervisor.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -100,7 +101,11 @@ core::Status Supervisor::start() {
   for (auto& w : workers_) {
     if (auto spawned = w->spawn(); !spawned) return spawned;
   }
-  heartbeat();
+  // Heartbeats feed only the watchdog: without one they would wake every process each second
+  // for nothing (an idle pair's CPU is counted per advert).
+  if (watchdog_period_) heartbeat();
+  // The YAML parse left its freed heap behind (megabytes at 1,000 instances).
+  ::malloc_trim(0);
   core::log_info("hadirectord starting: configuration " + options_.config_path +
                  ", generation 1, runtime dir " + options_.runtime_dir);
   return {};
@@ -153,7 +158,7 @@ void Supervisor::add_worker(const std::string& kind) {
   std::vector<std::string> argv = {"hadirectord", "--worker", kind, "--ipc-fd", "3",
                                    "--log-level", options_.log_level};
   WorkerProcess::Hooks hooks{
-      [this](WorkerProcess& w, const nlohmann::json& m) { on_worker_message(w, m); },
+      [this](WorkerProcess& w, nlohmann::json& m) { on_worker_message(w, m); },
       [this](WorkerProcess& w) { on_worker_started(w); },
       [this](WorkerProcess& w) {
         if (reload_ && reload_->waiting.erase(w.name())) {
@@ -195,6 +200,7 @@ void Supervisor::send_config(WorkerProcess& worker, const ActiveConfig& config) 
 }
 
 void Supervisor::on_worker_started(WorkerProcess& worker) {
+  status_asked_.erase(worker.name());  // the new process was never asked
   send_config(worker, active_);
   // The other workers may hold state the restarted one needs (e.g. which virtual servers are
   // healthy): tell them so they can send it again.
@@ -206,18 +212,14 @@ void Supervisor::on_worker_started(WorkerProcess& worker) {
   }
 }
 
-void Supervisor::on_worker_message(WorkerProcess& worker, const nlohmann::json& m) {
+void Supervisor::on_worker_message(WorkerProcess& worker, nlohmann::json& m) {
   const std::string type = json_string(m, "type");
   if (type == "ready") {
     on_worker_ready(worker);
   } else if (type == "applied") {
     on_worker_applied(worker, m);
   } else if (type == "status") {
-    auto it = statuses_.find(json_u64(m, "id"));
-    if (it == statuses_.end()) return;
-    if (m.contains("data") && m["data"].is_object()) it->second.merged.update(m["data"]);
-    it->second.waiting.erase(worker.name());
-    if (it->second.waiting.empty()) finish_status(it->first);
+    on_worker_status(worker, m.contains("data") ? std::move(m["data"]) : nlohmann::json());
   } else if (type == "command_reply") {
     auto it = commands_.find(json_u64(m, "id"));
     if (it == commands_.end()) return;

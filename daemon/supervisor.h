@@ -57,6 +57,7 @@ class Supervisor {
     std::function<void(const nlohmann::json&)> done;
     nlohmann::json merged = nlohmann::json::object();
     std::set<std::string> waiting;
+    std::set<std::string> reloading;  // not asked: busy applying a reload
     core::Handle timeout;
   };
   struct PendingCommand {
@@ -72,7 +73,7 @@ class Supervisor {
   WorkerProcess* find_worker(const std::string& name);
 
   // Worker messages.
-  void on_worker_message(WorkerProcess& worker, const nlohmann::json& m);
+  void on_worker_message(WorkerProcess& worker, nlohmann::json& m);
   void on_worker_started(WorkerProcess& worker);
   void on_worker_ready(WorkerProcess& worker);
   void on_worker_applied(WorkerProcess& worker, const nlohmann::json& m);
@@ -87,8 +88,16 @@ class Supervisor {
   void on_control_request(const nlohmann::json& request, const Responder& responder);
   // Asks every ready worker for its status; `done` gets the merged status (control socket
   // `status` and /metrics both use it), within about a second even if a worker is silent.
+  // One status_request is outstanding per worker at a time: a caller arriving meanwhile waits
+  // for that answer instead of queueing another behind it (a worker that needs a second for a
+  // 10,000-server status would otherwise fall further behind with every poll, and a reload's
+  // configuration would wait behind the backlog).
   void gather_status(std::function<void(const nlohmann::json&)> done);
+  void on_worker_status(WorkerProcess& worker, nlohmann::json data);
   void finish_status(uint64_t id);
+  // How long a status waits for `worker`: a second, or three times its last answer when that
+  // was slow (a large configuration), at most five.
+  core::Duration status_wait(const std::string& worker) const;
   // Metrics: (re)binds the listener when control.metrics_listen changed; off when absent.
   core::Status apply_metrics_listen();
   SupervisorFacts supervisor_facts() const;
@@ -122,6 +131,8 @@ class Supervisor {
   bool reload_queued_ = false;
   std::vector<Responder> queued_requesters_;
   std::map<uint64_t, PendingStatus> statuses_;
+  std::map<std::string, core::TimePoint> status_asked_;  // outstanding request, by worker
+  std::map<std::string, core::Duration> status_took_;    // last answer's delay, by worker
   std::map<uint64_t, PendingCommand> commands_;
   uint64_t next_request_id_ = 1;
   std::vector<Responder> event_subscribers_;

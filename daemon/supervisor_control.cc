@@ -3,6 +3,8 @@
 // (demote, restore), and the event stream.
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "daemon/core/log.h"
 #include "daemon/json_fields.h"
 #include "daemon/supervisor.h"
@@ -11,6 +13,7 @@ namespace hadirector::daemon {
 namespace {
 
 constexpr core::Duration kStatusTimeout = std::chrono::seconds(1);
+constexpr core::Duration kSlowStatusTimeout = std::chrono::seconds(5);
 constexpr core::Duration kCommandTimeout = std::chrono::seconds(5);
 constexpr size_t kRecentEvents = 1000;
 
@@ -78,12 +81,52 @@ void Supervisor::gather_status(std::function<void(const nlohmann::json&)> done) 
   uint64_t id = next_request_id_++;
   PendingStatus& pending = statuses_[id];
   pending.done = std::move(done);
+  core::Duration wait = kStatusTimeout;
   for (auto& w : workers_) {
-    if (w->ready() && w->send({{"type", "status_request"}, {"id", id}}))
-      pending.waiting.insert(w->name());
+    if (!w->ready()) continue;
+    // A worker applying a large configuration answers only when done (seconds for 10,000
+    // virtual servers): the status says so at once rather than waiting for it.
+    if (reload_ && reload_->waiting.contains(w->name())) {
+      pending.reloading.insert(w->name());
+      continue;
+    }
+    if (!status_asked_.contains(w->name())) {
+      if (!w->send({{"type", "status_request"}, {"id", id}})) continue;
+      status_asked_[w->name()] = loop_.now();
+    }
+    pending.waiting.insert(w->name());
+    wait = std::max(wait, status_wait(w->name()));
   }
   if (pending.waiting.empty()) return finish_status(id);
-  pending.timeout = loop_.schedule_after(kStatusTimeout, [this, id] { finish_status(id); });
+  pending.timeout = loop_.schedule_after(wait, [this, id] { finish_status(id); });
+}
+
+core::Duration Supervisor::status_wait(const std::string& worker) const {
+  auto took = status_took_.find(worker);
+  if (took == status_took_.end()) return kStatusTimeout;
+  return std::clamp<core::Duration>(3 * took->second, kStatusTimeout, kSlowStatusTimeout);
+}
+
+void Supervisor::on_worker_status(WorkerProcess& worker, nlohmann::json data) {
+  if (auto asked = status_asked_.find(worker.name()); asked != status_asked_.end()) {
+    status_took_[worker.name()] = loop_.now() - asked->second;
+    status_asked_.erase(asked);
+  }
+  // Every caller waiting for this worker gets this answer, whichever request it was for.
+  std::vector<uint64_t> waiting;
+  for (const auto& [id, pending] : statuses_)
+    if (pending.waiting.contains(worker.name())) waiting.push_back(id);
+  for (size_t i = 0; i < waiting.size(); ++i) {
+    PendingStatus& pending = statuses_[waiting[i]];
+    if (data.is_object()) {
+      // The last caller takes the sections; a large status is not copied more than needed.
+      const bool last = i + 1 == waiting.size();
+      for (auto& [key, value] : data.items())
+        pending.merged[key] = last ? std::move(value) : value;
+    }
+    pending.waiting.erase(worker.name());
+    if (pending.waiting.empty()) finish_status(waiting[i]);
+  }
 }
 
 void Supervisor::finish_status(uint64_t id) {
@@ -102,11 +145,15 @@ void Supervisor::finish_status(uint64_t id) {
                            {"sync", {{"role", "none"}}}};
   // Workers fill in their sections; a worker that did not answer leaves the empty default and
   // is named, so a reader can tell "nothing configured" from "no answer".
-  status.update(pending.merged);
+  for (auto& [key, value] : pending.merged.items()) status[key] = std::move(value);
   if (status["vrrp"].is_object() && status["vrrp"].contains("instances"))
     accept_filter_.annotate(status["vrrp"]["instances"], active_.parsed);
+  pending.waiting.insert(pending.reloading.begin(), pending.reloading.end());
   if (!pending.waiting.empty())
     status["unanswered"] = std::vector<std::string>(pending.waiting.begin(), pending.waiting.end());
+  if (!pending.reloading.empty())
+    status["reloading"] =
+        std::vector<std::string>(pending.reloading.begin(), pending.reloading.end());
   pending.done(status);
 }
 

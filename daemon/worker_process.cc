@@ -59,7 +59,7 @@ core::Status WorkerProcess::spawn() {
   theirs.reset();
   channel_ = std::make_unique<IpcChannel>(loop_, std::move(ours));
   auto started = channel_->start(
-      [this](const nlohmann::json& m) {
+      [this](nlohmann::json& m) {
         if (json_string(m, "type") == "pong") {
           last_pong_ = loop_.now();
           return;

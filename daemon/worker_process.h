@@ -22,8 +22,9 @@ namespace hadirector::daemon {
 class WorkerProcess {
  public:
   struct Hooks {
-    // A message from the worker (pongs are handled here and not passed on).
-    std::function<void(WorkerProcess&, const nlohmann::json&)> on_message;
+    // A message from the worker (pongs are handled here and not passed on); the hook may move
+    // parts out of it.
+    std::function<void(WorkerProcess&, nlohmann::json&)> on_message;
     // The worker process (re)started and needs its configuration.
     std::function<void(WorkerProcess&)> on_started;
     // The worker died (not during stop()); a restart is scheduled.
