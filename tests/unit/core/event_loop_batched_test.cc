@@ -58,6 +58,21 @@ TEST_F(BatchedWatch, ReadyFdsAreAllDispatchedAndCancelClosesTheFd) {
   EXPECT_FALSE(fd_open(fd));  // the watch owned it
 }
 
+TEST_F(BatchedWatch, MoreReadyFdsThanOneDispatchTakesAreAllServed) {
+  // One dispatch takes at most 256 events; the rest must come at the next iterations.
+  constexpr int kCount = 300;
+  std::vector<Pair> pairs(kCount);
+  std::vector<Handle> watches;
+  int seen = 0;
+  for (auto& p : pairs) {
+    auto w = loop_->watch_fd_batched(p.fd[0], EPOLLIN | EPOLLET, [&](uint32_t) { ++seen; });
+    ASSERT_TRUE(w) << w.error().message();
+    watches.push_back(std::move(*w));
+    ASSERT_EQ(::write(p.fd[1], "x", 1), 1);
+  }
+  ASSERT_TRUE(run_until([&] { return seen == kCount; })) << seen;
+}
+
 TEST_F(BatchedWatch, CallbackCancellingAnotherReadyWatchStopsItsCall) {
   Pair a, b;
   int calls = 0;
