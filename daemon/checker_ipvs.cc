@@ -57,7 +57,10 @@ void CheckerIpvs::sync(const char* why) {
   ipvs::SyncReport report =
       reconciler_->sync(desired_, scheduler_.now(), withdrawn_,
                         from_kernel ? ipvs::ReadMode::kKernel : ipvs::ReadMode::kCached);
+  // Programming 40,000 real servers logs as many lines: skip building them when nobody reads.
+  const bool log_ops = drift || core::log_enabled(core::LogLevel::kInfo);
   for (const auto& op : report.applied) {
+    if (!log_ops) break;
     const std::string line = "ipvs: " + op.describe();
     if (drift) {
       core::log_warning(line + " - repairing a change made outside hadirectord",

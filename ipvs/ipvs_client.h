@@ -6,12 +6,30 @@
 #pragma once
 
 #include <cerrno>
+#include <span>
 #include <vector>
 
 #include "daemon/core/result.h"
 #include "ipvs/ipvs_types.h"
 
 namespace hadirector::ipvs {
+
+enum class OpKind {
+  kAddService,
+  kEditService,
+  kDeleteService,
+  kAddDestination,
+  kEditDestination,
+  kDeleteDestination,
+};
+
+// One change to the table: a service (its key for deletes) and, for the destination kinds, the
+// destination.
+struct Change {
+  OpKind kind;
+  Service service;
+  Destination destination;
+};
 
 class IpvsClient {
  public:
@@ -33,6 +51,13 @@ class IpvsClient {
   virtual core::Status add_destination(const Service& key, const Destination& dest) = 0;
   virtual core::Status edit_destination(const Service& key, const Destination& dest) = 0;
   virtual core::Status delete_destination(const Service& key, const Destination& dest) = 0;
+
+  // Applies `changes` in order and returns one Status per change, in order; a failed change
+  // does not stop the ones after it. This default calls the methods above one by one;
+  // LibnlIpvsClient sends a window of requests before collecting their acks.
+  virtual std::vector<core::Status> apply(std::span<const Change> changes);
+  // apply() of one change.
+  core::Status apply_one(const Change& change);
 
   virtual core::Result<Timeouts> get_timeouts() = 0;
   virtual core::Status set_timeouts(const Timeouts& timeouts) = 0;

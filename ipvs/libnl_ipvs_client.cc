@@ -7,8 +7,10 @@
 #include <netlink/netlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 
+#include "ipvs/ipvs_netlink_batch.h"
 #include "ipvs/ipvs_netlink_codec.h"
 
 namespace hadirector::ipvs {
@@ -173,21 +175,15 @@ core::Result<ServiceInfo> LibnlIpvsClient::get_service(const Service& key) {
 }
 
 core::Status LibnlIpvsClient::add_service(const Service& s) {
-  return transact(
-      IPVS_CMD_NEW_SERVICE, false, [&](nl_msg* m) { return codec::put_service(m, s, true); },
-      nullptr, "add service " + s.name());
+  return change({OpKind::kAddService, s, {}});
 }
 
 core::Status LibnlIpvsClient::edit_service(const Service& s) {
-  return transact(
-      IPVS_CMD_SET_SERVICE, false, [&](nl_msg* m) { return codec::put_service(m, s, true); },
-      nullptr, "edit service " + s.name());
+  return change({OpKind::kEditService, s, {}});
 }
 
 core::Status LibnlIpvsClient::delete_service(const Service& key) {
-  return transact(
-      IPVS_CMD_DEL_SERVICE, false, [&](nl_msg* m) { return codec::put_service(m, key, false); },
-      nullptr, "delete service " + key.name());
+  return change({OpKind::kDeleteService, key, {}});
 }
 
 core::Status LibnlIpvsClient::flush() {
@@ -201,31 +197,75 @@ core::Result<std::vector<DestinationInfo>> LibnlIpvsClient::list_destinations(co
       "list destinations of " + key.name());
 }
 
-namespace {
-
-core::Status dest_request(nl_msg* m, const Service& key, const Destination& d, bool full) {
-  if (auto ok = codec::put_service(m, key, false); !ok) return ok;
-  return codec::put_destination(m, d, full);
-}
-
-}  // namespace
-
 core::Status LibnlIpvsClient::add_destination(const Service& key, const Destination& d) {
-  return transact(
-      IPVS_CMD_NEW_DEST, false, [&](nl_msg* m) { return dest_request(m, key, d, true); }, nullptr,
-      "add destination " + d.name() + " to " + key.name());
+  return change({OpKind::kAddDestination, key, d});
 }
 
 core::Status LibnlIpvsClient::edit_destination(const Service& key, const Destination& d) {
-  return transact(
-      IPVS_CMD_SET_DEST, false, [&](nl_msg* m) { return dest_request(m, key, d, true); }, nullptr,
-      "edit destination " + d.name() + " of " + key.name());
+  return change({OpKind::kEditDestination, key, d});
 }
 
 core::Status LibnlIpvsClient::delete_destination(const Service& key, const Destination& d) {
+  return change({OpKind::kDeleteDestination, key, d});
+}
+
+std::vector<core::Status> LibnlIpvsClient::apply(std::span<const Change> changes) {
+  std::vector<core::Status> results(changes.size());
+  for (size_t first = 0; first < changes.size(); first += kWindow) {
+    const size_t n = std::min(kWindow, changes.size() - first);
+    apply_window(changes.subspan(first, n), std::span(results).subspan(first, n));
+  }
+  return results;
+}
+
+void LibnlIpvsClient::apply_window(std::span<const Change> changes,
+                                   std::span<core::Status> results) {
+  // Sequence numbers come from libnl's counter, so later single requests never reuse them.
+  std::string batch;
+  std::vector<bool> waiting(changes.size(), false);
+  size_t pending = 0;
+  std::uint32_t first_seq = 0;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const std::uint32_t seq = nl_socket_use_seq(sock_);
+    if (i == 0) first_seq = seq;
+    if (auto ok = codec::append_request(batch, family_, seq, changes[i]); !ok) {
+      results[i] = std::unexpected(ok.error());
+      continue;
+    }
+    waiting[i] = true;
+    ++pending;
+  }
+  auto fail_waiting = [&](const core::Error& e) {
+    for (size_t i = 0; i < changes.size(); ++i)
+      if (waiting[i]) results[i] = std::unexpected(e.wrap(codec::describe(changes[i])));
+  };
+  const int fd = nl_socket_get_fd(sock_);
+  if (pending > 0 && ::send(fd, batch.data(), batch.size(), 0) < 0)
+    return fail_waiting(core::Error::from_errno(errno, "send"));
+  std::string buf(64 * 1024, '\0');
+  while (pending > 0) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return fail_waiting(core::Error(Errc::kTimeout, "no ack from the kernel"));
+    if (n < 0) return fail_waiting(core::Error::from_errno(errno, "receive ack"));
+    auto parsed = codec::parse_acks(std::string_view(buf.data(), static_cast<size_t>(n)),
+                                    [&](std::uint32_t seq, int err) {
+                                      const std::uint32_t i = seq - first_seq;
+                                      if (i >= changes.size() || !waiting[i]) return;  // stale
+                                      waiting[i] = false;
+                                      --pending;
+                                      if (err != 0)
+                                        results[i] = core::fail_errno(err, codec::describe(changes[i]));
+                                    });
+    if (!parsed) return fail_waiting(parsed.error());
+  }
+}
+
+core::Status LibnlIpvsClient::change(const Change& c) {
   return transact(
-      IPVS_CMD_DEL_DEST, false, [&](nl_msg* m) { return dest_request(m, key, d, false); }, nullptr,
-      "delete destination " + d.name() + " from " + key.name());
+      codec::command_of(c.kind), false, [&](nl_msg* m) { return codec::put_change(m, c); },
+      nullptr, codec::describe(c));
 }
 
 core::Result<Timeouts> LibnlIpvsClient::get_timeouts() {

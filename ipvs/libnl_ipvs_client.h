@@ -37,6 +37,8 @@ class LibnlIpvsClient final : public IpvsClient {
   core::Status add_destination(const Service& key, const Destination& dest) override;
   core::Status edit_destination(const Service& key, const Destination& dest) override;
   core::Status delete_destination(const Service& key, const Destination& dest) override;
+  // Pipelined: up to kWindow requests go out in one send, then their acks are collected.
+  std::vector<core::Status> apply(std::span<const Change> changes) override;
   core::Result<Timeouts> get_timeouts() override;
   core::Status set_timeouts(const Timeouts& timeouts) override;
   core::Status start_sync_daemon(const SyncDaemon& daemon) override;
@@ -47,7 +49,15 @@ class LibnlIpvsClient final : public IpvsClient {
   using Builder = std::function<core::Status(nl_msg*)>;
   using ReplyHandler = std::function<core::Status(nl_msg*)>;
 
+  // Requests in flight at once. Each ack queues a small buffer in the socket's receive queue;
+  // 64 of them stay well inside the default receive buffer, so none is dropped.
+  static constexpr size_t kWindow = 64;
+
   LibnlIpvsClient(nl_sock* sock, int family) : sock_(sock), family_(family) {}
+  // One change, waiting for its ack (the single-object methods).
+  core::Status change(const Change& c);
+  // Sends `changes` (at most kWindow) in one datagram and fills `results` from their acks.
+  void apply_window(std::span<const Change> changes, std::span<core::Status> results);
   // Sends one request and reads replies until the ACK (or, for dumps, the end of the dump).
   // `what` names the operation and object for every error ("add service TCP 10.0.0.1:80").
   core::Status transact(std::uint8_t cmd, bool dump, const Builder& build,

@@ -233,27 +233,18 @@ core::Result<std::vector<ObservedService>> Reconciler::cached(const std::vector<
   return out;
 }
 
-core::Status Reconciler::apply(const Op& op) {
-  switch (op.kind) {
-    case OpKind::kAddService:
-      return client_.add_service(op.service);
-    case OpKind::kEditService:
-      return client_.edit_service(op.service);
-    case OpKind::kDeleteService:
-      return client_.delete_service(op.service);
-    case OpKind::kAddDestination:
-      return client_.add_destination(op.service, op.destination);
-    case OpKind::kEditDestination: {
-      auto edited = client_.edit_destination(op.service, op.destination);
-      // Gone between our read and the edit (someone deleted it): put it back.
-      if (!edited && edited.error().sys_errno() == ENOENT)
-        return client_.add_destination(op.service, op.destination);
-      return edited;
-    }
-    case OpKind::kDeleteDestination:
-      return client_.delete_destination(op.service, op.destination);
+std::vector<core::Status> Reconciler::apply(const std::vector<Op>& ops) {
+  std::vector<Change> changes;
+  changes.reserve(ops.size());
+  for (const Op& op : ops) changes.push_back({op.kind, op.service, op.destination});
+  std::vector<core::Status> results = client_.apply(changes);
+  for (size_t i = 0; i < ops.size() && i < results.size(); ++i) {
+    // Gone between our read and the edit (someone deleted it): put it back.
+    if (ops[i].kind == OpKind::kEditDestination && !results[i] &&
+        results[i].error().sys_errno() == ENOENT)
+      results[i] = client_.add_destination(ops[i].service, ops[i].destination);
   }
-  return {};
+  return results;
 }
 
 // Keeps cache_ equal to the kernel after `op` succeeded (or was already done).
@@ -309,8 +300,12 @@ SyncReport Reconciler::sync(const std::vector<DesiredService>& desired, core::Ti
   Plan plan = plan_changes(desired, observed, released, draining_, now);
   draining_ = std::move(plan.draining);
   next_deadline_ = plan.next_deadline;
-  for (const auto& op : plan.ops) {
-    auto done = apply(op);
+  // One batch: the client pipelines it, in plan order.
+  const std::vector<core::Status> results = apply(plan.ops);
+  for (size_t i = 0; i < plan.ops.size(); ++i) {
+    const Op& op = plan.ops[i];
+    const core::Status done = i < results.size() ? results[i]
+                                                 : core::fail(core::Errc::kProtocol, "no result");
     if (done || ignorable(op, done.error())) {
       report.applied.push_back(op);
       remember(op);

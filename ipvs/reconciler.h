@@ -36,14 +36,7 @@ struct ObservedService {
   std::vector<Destination> destinations;
 };
 
-enum class OpKind {
-  kAddService,
-  kEditService,
-  kDeleteService,
-  kAddDestination,
-  kEditDestination,
-  kDeleteDestination,
-};
+// OpKind (ipvs_client.h): "add service", "edit destination"...
 const char* to_string(OpKind kind);
 
 struct Op {
@@ -109,7 +102,8 @@ class Reconciler {
   // The cached table for `keys`; a key the cache has never seen is read from the kernel alone.
   core::Result<std::vector<ObservedService>> cached(const std::vector<Service>& keys);
   core::Status read_one(const Service& key);
-  core::Status apply(const Op& op);
+  // The plan's operations as one batch (IpvsClient::apply), one result per operation.
+  std::vector<core::Status> apply(const std::vector<Op>& ops);
   void remember(const Op& op);
 
   IpvsClient& client_;
