@@ -99,6 +99,20 @@ def cpu_ns(pid):
     return total
 
 
+def wakeups(pid):
+    """Voluntary context switches of every thread: each is one sleep in the event loop."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        total += int(line.split()[1])
+    except OSError:
+        pass
+    return total
+
+
 def memory_kib(pid):
     out = {}
     with open(f"/proc/{pid}/smaps_rollup") as f:
@@ -168,7 +182,7 @@ def measure(daemon, args, pid):
     started = time.monotonic()
     try:
         time.sleep(max(0.0, args.warmup - (time.monotonic() - started)))
-        cpu0, t0 = cpu_ns(pid), time.monotonic()
+        cpu0, wake0, t0 = cpu_ns(pid), wakeups(pid), time.monotonic()
         perf = None
         if args.perf:  # a call-graph profile of the checker over the window, for a look later
             perf = subprocess.Popen(["perf", "record", "-g", "-p", str(pid), "-o",
@@ -176,7 +190,7 @@ def measure(daemon, args, pid):
                                      str(args.duration)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
         time.sleep(max(0.0, args.warmup + args.duration - (time.monotonic() - started)))
-        cpu1, t1 = cpu_ns(pid), time.monotonic()
+        cpu1, wake1, t1 = cpu_ns(pid), wakeups(pid), time.monotonic()
         mem = memory_kib(pid)
         out, _ = listener.communicate(timeout=60)
         if perf is not None:
@@ -190,6 +204,7 @@ def measure(daemon, args, pid):
     cpu_s = (cpu1 - cpu0) / 1e9
     result.update(daemon=daemon, checker_cpu_pct=100.0 * cpu_s / (t1 - t0),
                   cpu_us_per_check=1e6 * cpu_s / probes if probes else None,
+                  wakeups_per_s=(wake1 - wake0) / (t1 - t0),
                   rss_mib=mem.get("rss", 0) / 1024.0, pss_mib=mem.get("pss", 0) / 1024.0)
     log(json.dumps(result))
     return result
@@ -233,6 +248,7 @@ def bench_lines(hd, ka, args):
         ("http_lateness_p99", "ms", ("http", "late_p99_ms"), "< 50"),
         ("checker_cpu", "% of one core", ("checker_cpu_pct",), "-"),
         ("cpu_per_check", "us", ("cpu_us_per_check",), "<= 0.5*ka"),
+        ("checker_wakeups", "/s", ("wakeups_per_s",), "-"),
         ("checker_rss", "MiB", ("rss_mib",), "-"),
         ("checker_pss", "MiB", ("pss_mib",), "-"),
     ]
