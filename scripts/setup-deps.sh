@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config ccache clang-19 libclang-rt-19-dev
   libsystemd-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
-  libyaml-cpp-dev nlohmann-json3-dev libssl-dev libsnmp-dev
+  libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libssl-dev libsnmp-dev
   libgtest-dev libgmock-dev libnftables-dev
   # tests: namespaces, interop peer, kernel VM, systemd unit check, SNMP (snmpd, snmpwalk,
   # snmptrapd), promtool (prometheus); python3: the lab, VM scripts
