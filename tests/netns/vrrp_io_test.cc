@@ -133,6 +133,26 @@ TEST_F(VrrpSocketNetns, SocketHearsOnlyItsOwnInterface) {
   EXPECT_TRUE(got1.empty());
 }
 
+// Instances on one interface share its socket; each hears only its own VRID (the advert says
+// 51), and one VRID's subscribers all hear it.
+TEST_F(VrrpSocketNetns, VridSubscribersHearOnlyTheirVrid) {
+  auto sender = open_socket(a_, Family::kIpv4);
+  auto receiver = open_socket(b_, Family::kIpv4);
+  ASSERT_TRUE(sender && receiver);
+  int on51 = 0, also51 = 0, on52 = 0;
+  core::Handle h51 = receiver->subscribe_vrid(51, [&](auto, const auto&) { ++on51; });
+  core::Handle h51b = receiver->subscribe_vrid(51, [&](auto, const auto&) { ++also51; });
+  core::Handle h52 = receiver->subscribe_vrid(52, [&](auto, const auto&) { ++on52; });
+  IpAddress src = IpAddress::v4(192, 0, 2, 1);
+  ASSERT_TRUE(
+      sender->send(advert(Family::kIpv4, src, vrrp::kVrrpGroupV4), vrrp::kVrrpGroupV4, src));
+  ASSERT_TRUE(run_until([&] { return on51 > 0; }));
+  loop_->run_once(std::chrono::milliseconds(50));
+  EXPECT_EQ(on51, 1);
+  EXPECT_EQ(also51, 1);
+  EXPECT_EQ(on52, 0);
+}
+
 TEST_F(VrrpSocketNetns, SendErrorNamesAddressesAndInterface) {
   auto sender = open_socket(a_, Family::kIpv4);
   ASSERT_TRUE(sender);

@@ -12,6 +12,7 @@
 #include "vrrp/io/address_convert.h"
 #include "vrrp/io/ip_header.h"
 #include "vrrp/io/send_pktinfo.h"
+#include "vrrp/packet.h"
 
 namespace hadirector::vrrp {
 namespace {
@@ -122,6 +123,32 @@ core::Result<std::unique_ptr<RawVrrpSocket>> RawVrrpSocket::open(core::EventLoop
 
 core::Handle RawVrrpSocket::subscribe(ReceiveFn fn) { return subscribers_.add(std::move(fn)); }
 
+core::Handle RawVrrpSocket::subscribe_vrid(uint8_t vrid, ReceiveFn fn) {
+  return by_vrid_[vrid].add(std::move(fn));
+}
+
+// A packet too short to name a VRID goes to everyone, as with one list (each counts it).
+bool RawVrrpSocket::deliver(std::span<const uint8_t> payload, const PacketFacts& facts) {
+  std::weak_ptr<bool> alive = alive_;
+  if (!subscribers_.empty()) subscribers_.notify(payload, facts);
+  if (alive.expired()) return false;
+  const std::optional<uint8_t> vrid = peek_vrid(payload);
+  if (vrid) {
+    auto it = by_vrid_.find(*vrid);
+    if (it != by_vrid_.end() && !it->second.empty()) it->second.notify(payload, facts);
+    return !alive.expired();
+  }
+  // Copied first: a callback may subscribe, which may add to the map while we walk it.
+  std::vector<uint8_t> vrids;
+  for (const auto& [v, receivers] : by_vrid_) vrids.push_back(v);
+  for (uint8_t v : vrids) {
+    auto it = by_vrid_.find(v);
+    if (it != by_vrid_.end()) it->second.notify(payload, facts);
+    if (alive.expired()) return false;
+  }
+  return true;
+}
+
 core::Status RawVrrpSocket::send(std::span<const uint8_t> payload, const IpAddress& destination,
                                  const IpAddress& source) {
   sockaddr_storage to;
@@ -194,8 +221,7 @@ bool RawVrrpSocket::receive_one() {
                                          {reinterpret_cast<const uint8_t*>(&sin6.sin6_addr), 16});
   }
   ++stats_.received;
-  subscribers_.notify(data, facts);
-  return true;
+  return deliver(data, facts);
 }
 
 }  // namespace hadirector::vrrp

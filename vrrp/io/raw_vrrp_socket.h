@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,8 @@ class RawVrrpSocket final : public VrrpSocket {
   core::Status send(std::span<const uint8_t> payload, const IpAddress& destination,
                     const IpAddress& source) override;
   [[nodiscard]] core::Handle subscribe(ReceiveFn fn) override;
+  // Indexed by VRID: a packet costs one lookup, not a call per instance on the interface.
+  [[nodiscard]] core::Handle subscribe_vrid(uint8_t vrid, ReceiveFn fn) override;
 
   const VrrpSocketStats& stats() const { return stats_; }
   int fd() const { return fd_.get(); }
@@ -52,7 +55,11 @@ class RawVrrpSocket final : public VrrpSocket {
   std::string ifname_;
   Family family_;
   core::Handle watch_;
-  Subscribers<std::span<const uint8_t>, const PacketFacts&> subscribers_;
+  using Receivers = Subscribers<std::span<const uint8_t>, const PacketFacts&>;
+  // Hands a packet to those who want it; false when a callback destroyed this socket.
+  bool deliver(std::span<const uint8_t> payload, const PacketFacts& facts);
+  Receivers subscribers_;                 // every packet
+  std::map<uint8_t, Receivers> by_vrid_;  // one VRID's packets
   VrrpSocketStats stats_;
   // A VRRP message is at most 8 + 255 * 16 bytes; a larger datagram is truncated and dropped.
   std::array<uint8_t, 8192> buffer_{};

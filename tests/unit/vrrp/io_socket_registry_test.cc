@@ -86,6 +86,22 @@ TEST(Subscribers, CallbackMayUnsubscribeItselfAndOthers) {
   EXPECT_TRUE(subs.empty());
 }
 
+// The default subscribe_vrid (fakes use it; RawVrrpSocket indexes instead, tests/netns).
+TEST(VrrpSocket, VridSubscriberHearsItsVridAndPacketsTooShortToNameOne) {
+  FakeVrrpSocket socket(2, Family::kIpv4);
+  std::vector<size_t> heard;
+  core::Handle h = socket.subscribe_vrid(
+      7, [&](std::span<const uint8_t> p, const PacketFacts&) { heard.push_back(p.size()); });
+  const PacketFacts facts;
+  const std::vector<uint8_t> ours = {0x31, 7, 100, 1, 0, 100, 0, 0, 192, 0, 2, 1};
+  const std::vector<uint8_t> other = {0x31, 8, 100, 1, 0, 100, 0, 0, 192, 0, 2, 1};
+  const std::vector<uint8_t> runt = {0x31, 8, 100};
+  socket.deliver(ours, facts);
+  socket.deliver(other, facts);
+  socket.deliver(runt, facts);
+  EXPECT_EQ(heard, (std::vector<size_t>{ours.size(), runt.size()}));
+}
+
 TEST(Subscribers, HandleOutlivingTheListIsHarmless) {
   core::Handle handle;
   {
