@@ -2,7 +2,8 @@
 // unicast and IPv6 multicast, on one bridge, with a third namespace as the attacker: election and
 // failover as usual; spoofed higher-priority adverts without a trailer or with a wrong HMAC, and a
 // genuine advert captured and replayed, are dropped and counted without a transition; keys rolled
-// by three reloads on both sides without a transition. Root only.
+// by three reloads on both sides without a transition; a restarted sender is still heard.
+// Root only.
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -225,6 +226,23 @@ TEST_F(VrrpHmac, KeysRollByReloadOnBothSidesWithoutATransition) {
   EXPECT_EQ(transitions(1, "uni"), before_a) << a_->log();
   EXPECT_EQ(transitions(2, "uni"), before_b) << b_->log();
   EXPECT_EQ(transitions(2, "web6"), before_b6) << b_->log();
+}
+
+// No sequence is stored: a restarted sender starts again from its clock, which has moved past
+// everything it sent before, so the peer keeps hearing it (no replay lock-out).
+TEST_F(VrrpHmac, ARestartedSenderIsNotTakenForAReplay) {
+  const int before_b = transitions(2, "uni");
+  const pid_t worker = a_->worker_pid("vrrp");
+  ASSERT_GT(worker, 0);
+  ::kill(worker, SIGKILL);
+  ASSERT_TRUE(eventually([&] {
+    return a_->log().find("vrrp instance uni: INIT -> MASTER (resume)") != std::string::npos;
+  })) << a_->log();
+  const long heard = received(*b_);
+  EXPECT_TRUE(eventually([&] { return received(*b_) > heard + 5; })) << b_->log();
+  EXPECT_EQ(drops(*b_, "authReplay"), 0) << b_->log();
+  EXPECT_EQ(transitions(2, "uni"), before_b) << b_->log();
+  EXPECT_TRUE(has_address(1, "192.0.2.200/24"));
 }
 
 }  // namespace
