@@ -204,6 +204,9 @@ Result<Handle> EventLoop::watch_fd_batched(int fd, uint32_t events,
     if (batch->epfd < 0) return fail_errno(errno, "create probe epoll");
     auto source = watch_fd(batch->epfd, EPOLLIN, [b = batch.get()](uint32_t) { b->dispatch(); });
     if (!source) return std::unexpected(source.error());
+    // Answers already in are read before timers due in the same iteration: a probe's timeout
+    // must not fire while its reply waits behind it (an overloaded loop would flap servers).
+    if (auto st = dispatch_first(*source); !st) return std::unexpected(st.error());
     batch->source = std::move(*source);
     batch_ = std::move(batch);
   }

@@ -34,7 +34,8 @@ class EventLoop final : public Scheduler {
   // epoll that is a single source of this loop. sd-event dispatches one source per iteration and
   // polls its epoll before each, so a burst of N ready probes cost N iterations; here it is one.
   // The watch owns fd once this succeeds: cancelling it closes fd (which also drops it from the
-  // inner epoll, no removal call needed). set_fd_events works on it, dispatch_first does not.
+  // inner epoll, no removal call needed). They are dispatched before timers due in the same
+  // iteration (as with dispatch_first). set_fd_events works on them, dispatch_first does not.
   [[nodiscard]] Result<Handle> watch_fd_batched(int fd, uint32_t events,
                                                 std::function<void(uint32_t revents)> fn);
   // Changes the events of a watch made by watch_fd or watch_fd_batched.

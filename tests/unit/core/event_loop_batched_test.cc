@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <string>
 #include <vector>
 
 #include "daemon/core/event_loop.h"
@@ -71,6 +72,30 @@ TEST_F(BatchedWatch, MoreReadyFdsThanOneDispatchTakesAreAllServed) {
     ASSERT_EQ(::write(p.fd[1], "x", 1), 1);
   }
   ASSERT_TRUE(run_until([&] { return seen == kCount; })) << seen;
+}
+
+TEST_F(BatchedWatch, ReadyFdsAreDispatchedBeforeAnOverdueTimer) {
+  Pair kick, input;
+  std::vector<std::string> order;
+  char buf[8];
+  // The kicker runs first in iteration 1, where the timer also becomes pending, and makes
+  // `input` readable: without its priority the batch would come after the timer.
+  auto kicker = loop_->watch_fd(kick.fd[0], EPOLLIN, [&](uint32_t) {
+    if (::read(kick.fd[0], buf, sizeof buf) > 0) {
+      EXPECT_EQ(::write(input.fd[1], "x", 1), 1);
+    }
+  });
+  ASSERT_TRUE(kicker && loop_->dispatch_first(*kicker));
+  auto watch = loop_->watch_fd_batched(input.fd[0], EPOLLIN, [&](uint32_t) {
+    if (::read(input.fd[0], buf, sizeof buf) > 0) order.push_back("input");
+  });
+  ASSERT_TRUE(watch);
+  Handle timer = loop_->schedule_at(loop_->now() - 1ms, [&] { order.push_back("timer"); });
+  ASSERT_EQ(::write(kick.fd[1], "k", 1), 1);
+  ASSERT_TRUE(run_until([&] { return order.size() == 2; }));
+  EXPECT_EQ(order.front(), "input");
+  kicker->cancel();
+  ::close(kick.fd[0]);
 }
 
 TEST_F(BatchedWatch, CallbackCancellingAnotherReadyWatchStopsItsCall) {
