@@ -23,6 +23,10 @@ void AcceptFilter::apply(const config::Config& config) {
   if (plan.ruleset.empty()) {
     // Nothing to close. A table left by a daemon that was killed would still close VIPs: drop
     // it. Failing here (no nftables at all) means there is no table either.
+    if (!installed_ && !present_()) {
+      installed_ = "";
+      return;
+    }
     auto removed = run_(accept_table_removal());
     if (!removed)
       core::log_debug("accept mode: removing " + table + ": " + removed.error().message());

@@ -19,7 +19,11 @@ class AcceptFilter {
  public:
   // Runs nft command text as one transaction (run_nft_commands in production).
   using Runner = std::function<core::Status(const std::string& commands)>;
-  explicit AcceptFilter(Runner run) : run_(std::move(run)) {}
+  // `present` says whether nf_tables may hold a table at all (nftables_present in production):
+  // with nothing to close, a table left by a killed daemon is removed only then.
+  explicit AcceptFilter(
+      Runner run, std::function<bool()> present = [] { return true; })
+      : run_(std::move(run)), present_(std::move(present)) {}
 
   // Installs the ruleset for `config`, or removes the table when no VIP is closed. Does
   // nothing when the kernel already holds this ruleset.
@@ -32,6 +36,7 @@ class AcceptFilter {
 
  private:
   Runner run_;
+  std::function<bool()> present_;
   std::optional<std::string> installed_;  // ruleset the kernel holds; "" = no table
   std::vector<std::string> enforced_;     // instances whose VIPs it closes
   std::string last_error_;                // logged as a warning once, then at debug level

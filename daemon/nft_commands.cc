@@ -2,6 +2,8 @@
 
 #include <nftables/libnftables.h>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 namespace hadirector::daemon {
@@ -31,6 +33,15 @@ core::Status run_nft_commands(const std::string& commands) {
   if (nft_run_cmd_from_buffer(ctx.get(), commands.c_str()) == 0) return {};
   std::string what = one_line(nft_ctx_get_error_buffer(ctx.get()));
   return core::fail(core::Errc::kSystem, "nftables: " + (what.empty() ? "failed" : what));
+}
+
+bool nftables_present() {
+  std::error_code ec;
+  if (std::filesystem::exists("/sys/module/nf_tables", ec)) return true;
+  std::ifstream modules("/proc/modules");
+  for (std::string line; std::getline(modules, line);)
+    if (line.starts_with("nf_tables ")) return true;
+  return false;
 }
 
 }  // namespace hadirector::daemon

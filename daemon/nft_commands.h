@@ -13,4 +13,8 @@ namespace hadirector::daemon {
 // it rejects. Nothing is applied then (one batch).
 core::Status run_nft_commands(const std::string& commands);
 
+// Whether nf_tables is in the kernel already (loaded module or built in). When it is not, no
+// table can exist, and asking would load the module: seconds in a VM, for nothing.
+bool nftables_present();
+
 }  // namespace hadirector::daemon

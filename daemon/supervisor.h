@@ -119,7 +119,7 @@ class Supervisor {
   std::vector<std::unique_ptr<WorkerProcess>> workers_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsServer> metrics_;
-  AcceptFilter accept_filter_{run_nft_commands};  // VRRP accept mode (nftables)
+  AcceptFilter accept_filter_{run_nft_commands, nftables_present};  // VRRP accept mode
   bool last_reload_ok_ = true;
   std::vector<core::Handle> signals_;
   core::Handle heartbeat_timer_;

@@ -222,6 +222,20 @@ TEST(AcceptFilter, RemoveDeletesTheTableOnlyWhenItInstalledOne) {
   EXPECT_EQ(r.runs[1], accept_table_removal());
 }
 
+TEST(AcceptFilter, WithoutNfTablesInTheKernelNothingToCloseAsksNothing) {
+  Recorder r;
+  AcceptFilter f(
+      [&](const std::string& text) -> core::Status {
+        r.runs.push_back(text);
+        return {};
+      },
+      [] { return false; });
+  f.apply(parse(vrrp(instance("open", 51, "192.0.2.100/24", ", accept: true"))));
+  EXPECT_TRUE(r.runs.empty());
+  f.apply(parse(vrrp(instance("web", 51, "192.0.2.100/24"))));  // closing loads it
+  EXPECT_EQ(r.runs.size(), 1u);
+}
+
 TEST(AcceptFilter, StartWithNothingToCloseRemovesAStaleTable) {
   Recorder r;
   auto f = r.filter();
