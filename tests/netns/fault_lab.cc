@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -98,6 +99,25 @@ bool FrameSocket::send(std::span<const uint8_t> frame) {
   return ::send(fd_, frame.data(), frame.size(), 0) == static_cast<ssize_t>(frame.size());
 }
 
+size_t FrameSocket::send_batch(std::span<const std::vector<uint8_t>> frames) {
+  constexpr size_t kMax = 64;
+  iovec iov[kMax];
+  mmsghdr msgs[kMax]{};
+  const size_t n = std::min(frames.size(), kMax);
+  for (size_t i = 0; i < n; ++i) {
+    iov[i] = {const_cast<uint8_t*>(frames[i].data()), frames[i].size()};
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  const int sent = ::sendmmsg(fd_, msgs, static_cast<unsigned>(n), 0);
+  return sent > 0 ? static_cast<size_t>(sent) : 0;
+}
+
+void FrameSocket::bypass_qdisc() {
+  int on = 1;
+  ::setsockopt(fd_, SOL_PACKET, PACKET_QDISC_BYPASS, &on, sizeof on);
+}
+
 std::string FrameSocket::receive(int timeout_ms) {
   pollfd p{fd_, POLLIN, 0};
   if (::poll(&p, 1, timeout_ms) <= 0) return {};
@@ -110,8 +130,13 @@ void FaultPair::SetUp() {
   DirectorLab::SetUp();
   if (IsSkipped()) return;
   add_directors(3);
-  a_ = &daemon(1, director_yaml(200, false, "192.0.2.1", "192.0.2.2"));
-  b_ = &daemon(2, director_yaml(100, false, "192.0.2.2", "192.0.2.1"));
+  auto config = [&](int priority, const std::string& self, const std::string& peer) {
+    std::string yaml = director_yaml(priority, false, self, peer);
+    if (realtime_) yaml.replace(yaml.find("vrrp:\n"), 6, "vrrp:\n  realtime: true\n");
+    return yaml;
+  };
+  a_ = &daemon(1, config(200, "192.0.2.1", "192.0.2.2"));
+  b_ = &daemon(2, config(100, "192.0.2.2", "192.0.2.1"));
   a_->start();
   b_->start();
   ASSERT_TRUE(eventually([&] { return has_address(1, "192.0.2.100/24"); }, std::chrono::seconds(5)))

@@ -41,6 +41,11 @@ class FrameSocket {
   FrameSocket(const FrameSocket&) = delete;
   FrameSocket& operator=(const FrameSocket&) = delete;
   bool send(std::span<const uint8_t> frame);
+  // Sends up to 64 frames in one sendmmsg; how many went out.
+  size_t send_batch(std::span<const std::vector<uint8_t>> frames);
+  // Frames skip the interface's qdisc (PACKET_QDISC_BYPASS): a flood's sender then costs the
+  // kernel a little less per frame.
+  void bypass_qdisc();
   // Next frame within timeout_ms, empty when none.
   std::string receive(int timeout_ms);
   int fd() const { return fd_; }
@@ -61,6 +66,9 @@ class FaultPair : public DirectorLab {
 
   DaemonHarness* a_ = nullptr;
   DaemonHarness* b_ = nullptr;
+  // Both directors run their VRRP worker SCHED_RR (`vrrp: realtime: true`), as an operator
+  // expecting hostile traffic or a loaded host would.
+  bool realtime_ = false;
 };
 
 }  // namespace hadirector::testing
