@@ -12,6 +12,9 @@ daemon=$build/daemon/hadirectord
 ctl=$build/daemon/hadirectorctl
 [[ -x $daemon && -x $ctl ]] || { echo "no $daemon or $ctl"; exit 1; }
 modprobe ip_vs
+# Accept mode (front has accept: false) needs nf_tables; loading it from the daemon over 9p under
+# emulation takes seconds of the start-up the waits below allow.
+modprobe nf_tables
 work=$(mktemp -d /run/hd-features.XXXXXX)
 pids=()
 cleanup() {
