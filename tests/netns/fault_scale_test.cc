@@ -24,7 +24,8 @@ double seconds_since(Clock::time_point t) {
 }
 
 std::string scale_yaml(int instances, int servers, int weight) {
-  std::string y = "version: 1\nvrrp:\n  instances:\n";
+  std::string y = "version: 1\n";
+  if (instances > 0) y += "vrrp:\n  instances:\n";
   for (int i = 0; i < instances; ++i) {
     y += "    - {name: i" + std::to_string(i) + ", interface: eth" + std::to_string(i / 250) +
          ", vrid: " + std::to_string(i % 250 + 1) +
@@ -216,6 +217,33 @@ TEST(FaultDaemon, TenThousandVirtualServersAndAThousandInstancesLoadReloadAndSto
   EXPECT_LT(stop_s, 10);
   EXPECT_EQ(inst_reported, static_cast<size_t>(instances));
   EXPECT_EQ(vs_reported, static_cast<size_t>(servers));
+}
+
+// The control socket drops a client whose unread replies pile up beyond 4 MiB; a single status
+// larger than that (12,000 virtual servers, about 5 MB on one line) is one reply and arrives
+// whole. It used to drop every client of a 10,000-server director.
+TEST(FaultDaemon, AStatusLargerThanTheClientBacklogLimitArrivesWhole) {
+  HD_SKIP_UNLESS_ROOT();
+  const int servers = 12000;
+  DaemonHarness d(scale_yaml(0, servers, 1));
+  d.start();
+  ASSERT_TRUE(d.wait_notify("READY=1", std::chrono::seconds(60))) << d.log().substr(0, 4000);
+  nlohmann::json status;
+  size_t bytes = 0;
+  ASSERT_TRUE(eventually(
+      [&] {
+        status = d.status();
+        bytes = status.is_object() ? status.dump().size() : 0;
+        return status.is_object() && !status.contains("unanswered");
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(100)))
+      << status.dump().substr(0, 2000) << d.log().substr(0, 4000);
+  std::printf("[ FIGURE ] one status of %zu kB (client backlog limit 4096 kB) arrived whole\n",
+              bytes / 1024);
+  EXPECT_GT(bytes, size_t{4} << 20);
+  EXPECT_EQ(status.value("virtual_servers", nlohmann::json::array()).size(),
+            static_cast<size_t>(servers));
+  EXPECT_EQ(count_lines(d.log(), "does not read its replies"), 0) << d.log().substr(0, 4000);
 }
 
 }  // namespace
