@@ -90,8 +90,17 @@ run_one() {  # $1 tool (hadirector|keepalived), $2 S, $3 R; sets t_prog t_reload
   else
     t_reload=">60"
   fi
+  if [[ $tool == hadirector ]] && grep -q "ipvs-error\|ipvs: .*will retry" "$work/h.log"; then
+    echo "hadirector: IPVS errors during the run (retried by the drift check):" >&2
+    grep "will retry" "$work/h.log" | head -3 >&2
+  fi
+  # keepalived's children remove its 40,000 entries after the parent is told to stop; one
+  # still deleting would remove the next run's entries (same addresses), so wait for them all.
+  local kids
+  kids=$(pgrep -P "$pid" || true)
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  for k in $kids; do wait_until 300 eval "! kill -0 $k 2>/dev/null" || kill -KILL "$k" 2>/dev/null || true; done
   return 0
 }
 
