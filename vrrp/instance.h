@@ -141,7 +141,7 @@ class VrrpInstance {
   void fresh_machine();
   // Replaces the machine and brings it to `target` without reporting transitions.
   void rebuild(State target);
-  void start_timer(core::Handle& timer, std::chrono::microseconds after, Event event);
+  void start_timer(core::Handle& timer, core::TimePoint deadline, Event event);
   void stop_timers();
 
   // instance_auth.cc: HMAC-authenticated adverts (vrrp/auth_hmac.h).
