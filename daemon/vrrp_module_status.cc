@@ -1,4 +1,6 @@
 // VrrpModule's status JSON (`hadirectorctl status --json`, DESIGN.md) and the event time stamp.
+#include <net/if.h>
+
 #include <ctime>
 
 #include "daemon/vrrp_module.h"
@@ -62,6 +64,25 @@ nlohmann::json instance_json(const vrrp::VrrpInstance& i) {
           {"authentication", authentication_json(cfg)}};
 }
 
+// Counters below the instances: a datagram too broken to name an instance, or lost to a full
+// receive queue (a flood), is counted here.
+nlohmann::json sockets_json(const vrrp::VrrpSocketRegistry* registry) {
+  nlohmann::json out = nlohmann::json::array();
+  if (registry == nullptr) return out;
+  registry->for_each_open([&out](const vrrp::VrrpSocket& socket) {
+    char name[IF_NAMESIZE] = {};
+    const bool named = ::if_indextoname(static_cast<unsigned>(socket.ifindex()), name) != nullptr;
+    const vrrp::VrrpSocketStats s = socket.stats();
+    out.push_back({{"interface", named ? nlohmann::json(name) : nlohmann::json(socket.ifindex())},
+                   {"family", socket.family() == vrrp::Family::kIpv4 ? "ipv4" : "ipv6"},
+                   {"received", s.received},
+                   {"malformed", s.malformed},
+                   {"overruns", s.overruns},
+                   {"send_errors", s.send_errors}});
+  });
+  return out;
+}
+
 }  // namespace
 
 std::string iso_time_now() {
@@ -86,7 +107,8 @@ nlohmann::json VrrpModule::status() const {
       instances.back()["demoted"] = demoted(cfg.name);
     }
   }
-  return {{"vrrp", {{"instances", instances}, {"realtime", realtime_}}}};
+  return {{"vrrp",
+           {{"instances", instances}, {"realtime", realtime_}, {"sockets", sockets_json(sockets_.get())}}}};
 }
 
 }  // namespace hadirector::daemon

@@ -100,13 +100,18 @@ void VrrpInstance::on_packet(std::span<const uint8_t> payload, const PacketFacts
   if (state() == State::kMaster) master_address_ = source_;
 }
 
+// Logged per reason, not per sender: a flood from random sources would otherwise earn each
+// source its own burst of lines. The line names the sender it was written for, and the counters
+// count every drop. Nothing is formatted for a suppressed line.
 void VrrpInstance::count_drop(DropReason reason, const IpAddress& from) {
   ++counters_.drops[static_cast<size_t>(reason)];
-  const std::string name = drop_reason_name(reason);
-  drop_log_.log(
-      core::LogLevel::kWarning, name + " " + address_text(from),
-      "vrrp instance " + config_.name + ": dropped advert from " + address_text(from) + " (" +
-          name + ")",
+  const char* name = drop_reason_name(reason);
+  drop_log_.log_lazy(
+      core::LogLevel::kWarning, name,
+      [&] {
+        return "vrrp instance " + config_.name + ": dropped advert from " + address_text(from) +
+               " (" + name + ")";
+      },
       {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-advert-dropped"}});
 }
 

@@ -242,6 +242,17 @@ bool RateLimitedLog::log(LogLevel level, std::string_view key, std::string_view 
 }
 
 std::optional<std::string> RateLimitedLog::admit(std::string_view key, std::string_view msg) {
+  std::optional<size_t> earlier = take(key);
+  if (!earlier) return std::nullopt;
+  return with_suppressed(std::string(msg), *earlier);
+}
+
+std::string RateLimitedLog::with_suppressed(std::string msg, size_t suppressed) {
+  if (suppressed > 0) msg += " (suppressed " + std::to_string(suppressed) + " similar messages)";
+  return msg;
+}
+
+std::optional<size_t> RateLimitedLog::take(std::string_view key) {
   TimePoint now = clock_.now();
   std::string k(key);
   auto it = windows_.find(k);
@@ -266,9 +277,7 @@ std::optional<std::string> RateLimitedLog::admit(std::string_view key, std::stri
     return std::nullopt;
   }
   ++w.logged;
-  std::string text(msg);
-  if (dropped > 0) text += " (suppressed " + std::to_string(dropped) + " similar messages)";
-  return text;
+  return dropped;
 }
 
 size_t RateLimitedLog::suppressed(std::string_view key) const {

@@ -84,8 +84,23 @@ class RateLimitedLog {
   // Returns whether it logged.
   bool log(LogLevel level, std::string_view key, std::string_view msg, LogFields fields = {});
 
+  // log() with the message and its fields built only when the line will be written: under a
+  // flood of suppressed messages formatting them would be most of the cost. `make` returns the
+  // message; `fields` (a LogFields list) is only read in the call.
+  template <typename MakeMessage>
+  bool log_lazy(LogLevel level, std::string_view key, MakeMessage&& make, LogFields fields = {}) {
+    if (!log_enabled(level)) return false;
+    std::optional<size_t> earlier = take(key);
+    if (!earlier) return false;
+    core::log(level, with_suppressed(make(), *earlier), fields);
+    return true;
+  }
+
   // The decision alone: the text to log now, or nullopt when this message is suppressed.
   std::optional<std::string> admit(std::string_view key, std::string_view msg);
+  // The decision without the text: nullopt when suppressed, else how many messages of `key`
+  // were suppressed since its last logged one.
+  std::optional<size_t> take(std::string_view key);
 
   // Messages dropped for `key` since its last logged one.
   size_t suppressed(std::string_view key) const;
@@ -97,6 +112,7 @@ class RateLimitedLog {
     size_t suppressed = 0;
   };
   void forget_idle(TimePoint now);
+  static std::string with_suppressed(std::string msg, size_t suppressed);
 
   const Scheduler& clock_;
   size_t burst_;

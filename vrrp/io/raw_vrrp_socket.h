@@ -19,15 +19,6 @@ struct msghdr;
 
 namespace hadirector::vrrp {
 
-struct VrrpSocketStats {
-  uint64_t received = 0;   // handed to subscribers
-  uint64_t malformed = 0;  // bad IPv4 header, truncated read, missing ancillary data
-  uint64_t send_errors = 0;
-  // Datagrams the kernel dropped because the receive queue was full (SO_RXQ_OVFL): under a
-  // flood the worker did not read fast enough, and a genuine advert may be among them.
-  uint64_t overruns = 0;
-};
-
 class RawVrrpSocket final : public VrrpSocket {
  public:
   // Opens the socket in the calling thread's network namespace. `ifname` is for messages.
@@ -47,7 +38,7 @@ class RawVrrpSocket final : public VrrpSocket {
   // Indexed by VRID: a packet costs one lookup, not a call per instance on the interface.
   [[nodiscard]] core::Handle subscribe_vrid(uint8_t vrid, ReceiveFn fn) override;
 
-  const VrrpSocketStats& stats() const { return stats_; }
+  VrrpSocketStats stats() const override { return stats_; }
   int fd() const { return fd_.get(); }
 
  private:

@@ -35,6 +35,16 @@ struct PacketFacts {
   int ifindex = 0;
 };
 
+// What a socket saw below the VRRP layer (status: vrrp.sockets).
+struct VrrpSocketStats {
+  uint64_t received = 0;   // handed to subscribers
+  uint64_t malformed = 0;  // bad IPv4 header, truncated read, missing ancillary data
+  uint64_t send_errors = 0;
+  // Datagrams the kernel dropped because the receive queue was full (SO_RXQ_OVFL): under a
+  // flood the worker did not read fast enough, and a genuine advert may be among them.
+  uint64_t overruns = 0;
+};
+
 class VrrpSocket {
  public:
   // `payload` is the VRRP message only (for IPv4 the IP header is already stripped); it is
@@ -45,6 +55,7 @@ class VrrpSocket {
 
   virtual Family family() const = 0;
   virtual int ifindex() const = 0;
+  virtual VrrpSocketStats stats() const { return {}; }
 
   // Sends one VRRP message to `destination` (the group, or one unicast peer) with `source` as
   // the IP source address; for IPv6 that is the interface's link-local address (RFC 5798

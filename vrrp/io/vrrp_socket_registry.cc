@@ -21,4 +21,9 @@ size_t VrrpSocketRegistry::open_count() const {
   return n;
 }
 
+void VrrpSocketRegistry::for_each_open(const std::function<void(const VrrpSocket&)>& fn) const {
+  for (const auto& [key, weak] : sockets_)
+    if (auto live = weak.lock()) fn(*live);
+}
+
 }  // namespace hadirector::vrrp

@@ -25,6 +25,8 @@ class VrrpSocketRegistry {
 
   // Sockets currently open (for status and tests).
   size_t open_count() const;
+  // Each open socket, in (ifindex, family) order.
+  void for_each_open(const std::function<void(const VrrpSocket&)>& fn) const;
 
  private:
   Opener opener_;

@@ -145,6 +145,23 @@ TEST(RateLimitedLog, ReportsSuppressedCountWhenTheNextWindowOpens) {
   EXPECT_EQ(limiter.admit("k", "m"), "m");  // nothing dropped in between
 }
 
+TEST(RateLimitedLog, LazyMessagesAreBuiltOnlyWhenLogged) {
+  ManualScheduler clock;
+  RateLimitedLog limiter(clock, 2, 1s);
+  int built = 0;
+  auto make = [&built] {
+    ++built;
+    return std::string("dropped");
+  };
+  for (int i = 0; i < 10; ++i) limiter.log_lazy(LogLevel::kError, "k", make);
+  EXPECT_EQ(built, 2);
+  EXPECT_EQ(limiter.suppressed("k"), 8u);
+  clock.advance(1s);
+  EXPECT_TRUE(limiter.log_lazy(LogLevel::kError, "k", make));
+  EXPECT_EQ(built, 3);
+  EXPECT_EQ(limiter.suppressed("k"), 0u);
+}
+
 TEST(RateLimitedLog, KeysAreLimitedIndependently) {
   ManualScheduler clock;
   RateLimitedLog limiter(clock, 1, 1s);
