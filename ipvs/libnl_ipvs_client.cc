@@ -102,7 +102,9 @@ core::Status LibnlIpvsClient::transact(std::uint8_t cmd, bool dump, const Builde
   if (int err = nl_send_auto(sock_, msg.get()); err < 0) {
     return std::unexpected(libnl_error(err, what + ": send"));
   }
-  std::unique_ptr<nl_cb, CbDeleter> cb(nl_cb_clone(nl_socket_get_cb(sock_)));
+  // nl_socket_get_cb takes a reference: the clone is ours, the original's reference goes back.
+  std::unique_ptr<nl_cb, CbDeleter> own(nl_socket_get_cb(sock_));
+  std::unique_ptr<nl_cb, CbDeleter> cb(nl_cb_clone(own.get()));
   if (!cb) return core::fail_errno(ENOMEM, what);
   Exchange x;
   x.on_reply = &on_reply;

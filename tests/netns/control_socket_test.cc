@@ -13,6 +13,7 @@
 
 #include "tests/netns/daemon_harness.h"
 #include "tests/netns/netns_fixture.h"
+#include "tests/common/sanitizer.h"
 
 namespace hadirector::testing {
 namespace {
@@ -199,6 +200,9 @@ TEST_F(ControlReadGroupTest, MembersReadOnlyRootChangesOthersCannotConnect) {
 }
 
 TEST_F(ControlReadGroupTest, AnUnprivilegedPeerIsRateLimitedAndRootIsNot) {
+  if (kUnderSanitizer)
+    GTEST_SKIP() << "a sanitized hadirectorctl starts more slowly than the budget refills (20 "
+                    "a second), so it cannot exhaust it; the normal build runs this test";
   // Default budget: 20 requests a second with a burst of 40. Starting hadirectorctl costs a few
   // milliseconds, so 120 back-to-back requests go well past it.
   int admitted = 0, limited = 0;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/netns/fault_lab.h"
+#include "tests/common/sanitizer.h"
 
 namespace hadirector::testing {
 namespace {
@@ -74,7 +75,11 @@ TEST_F(FaultProcess, HundredReloadsHalfInvalidCauseNoTransitionAndNoGrowth) {
     std::printf("[ FIGURE ] %s: fds %d -> %d, RSS %ld -> %ld kB (bound +%ld kB)\n", name.c_str(),
                 b.fds, x.fds, b.rss_kb, x.rss_kb, kRssBoundKb);
     EXPECT_LE(x.fds, b.fds) << name;
-    EXPECT_LE(x.rss_kb - b.rss_kb, kRssBoundKb) << name;
+    // ASan's quarantine holds freed memory, so RSS grows there by design (its leak check
+    // covers what this bound is for).
+    if (!kUnderSanitizer) {
+      EXPECT_LE(x.rss_kb - b.rss_kb, kRssBoundKb) << name;
+    }
   }
   EXPECT_EQ(unexpected, 0);
   EXPECT_EQ(generation_after, generation + ok);

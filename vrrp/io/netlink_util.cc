@@ -44,7 +44,11 @@ int netlink_transact(nl_sock* sock, nl_msg* msg) {
   int sent = nl_send_auto(sock, msg);
   nlmsg_free(msg);
   if (sent < 0) return EIO;
-  nl_cb* cb = nl_cb_clone(nl_socket_get_cb(sock));
+  // nl_socket_get_cb takes a reference on the socket's callbacks: give it back, or they
+  // outlive the socket (LeakSanitizer found one per socket).
+  nl_cb* own = nl_socket_get_cb(sock);
+  nl_cb* cb = nl_cb_clone(own);
+  nl_cb_put(own);
   if (!cb) return ENOMEM;
   AckState state;
   nl_cb_err(cb, NL_CB_CUSTOM, on_error, &state);
