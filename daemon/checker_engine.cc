@@ -188,7 +188,7 @@ void CheckerEngine::mark_changed(VirtualServerRuntime& vs, const std::string& ca
   else
     it->second = cause_check;
   if (changed_timer_) return;
-  changed_timer_ = deps_.scheduler.schedule_after(core::Duration::zero(), [this] {
+  changed_timer_ = deps_.scheduler.schedule_after(kEvaluateBatch, [this] {
     core::Handle self = std::move(changed_timer_);  // released after the work, not during it
     evaluate_changed();
   });

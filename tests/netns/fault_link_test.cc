@@ -120,6 +120,9 @@ TEST_F(FaultLink, FiftyFlapsOfTheBackupsInterfaceNeverMoveTheMaster) {
   const int ta = transitions(1, "web");
   const int n = static_cast<int>(fault_param("HD_FAULT_FLAPS", 50, 50));
   const int tb = transitions(2, "web");
+  // Only what the flaps cause: at start the backup may have held an instance for a moment
+  // before it heard the master (daemons started together come up apart on a loaded host).
+  const size_t log_before = b_->log().size();
   flap(2, n, std::chrono::milliseconds(15));
   EXPECT_TRUE(eventually([&] { return instance_state(*b_, "web") == "BACKUP"; }));
   EXPECT_TRUE(eventually([&] { return instance_state(*b_, "uni") == "BACKUP"; }));
@@ -128,7 +131,7 @@ TEST_F(FaultLink, FiftyFlapsOfTheBackupsInterfaceNeverMoveTheMaster) {
       "backup\n",
       n, transitions(1, "web") - ta, transitions(2, "web") - tb);
   EXPECT_EQ(transitions(1, "web"), ta) << a_->log();
-  EXPECT_EQ(b_->log().find("BACKUP -> MASTER"), std::string::npos) << b_->log();
+  EXPECT_EQ(b_->log().find("BACKUP -> MASTER", log_before), std::string::npos) << b_->log();
   expect_settled_pair();
 }
 
