@@ -43,6 +43,8 @@ void checker_needs(const config::Config& c, bool& icmp, bool& as_user) {
 }  // namespace
 
 core::CapabilitySet worker_capabilities(const std::string& kind, const config::Config& config) {
+  // The SNMP sub-agent only talks to snmpd's AgentX socket and to the supervisor: nothing.
+  if (kind == "snmp") return {};
   core::CapabilitySet caps{CAP_NET_ADMIN};
   bool as_user = false;
   if (kind == "vrrp") {

@@ -129,6 +129,12 @@ TEST_F(SnmpAgent, WalksBothMibsSendsNotificationsAndSurvivesAWorkerRestart) {
   // vrrpv3AssociatedIpAddrRowStatus of the VIP: active(1).
   EXPECT_EQ(v["." + kVrrpMib + ".1.1.2.1.2" + index + ".4.192.0.2.100"], "INTEGER: 1");
 
+  // The sub-agent holds no capability (least privilege): the walk above went through it.
+  const std::string proc = read_file("/proc/" + std::to_string(a.worker_pid("snmp")) + "/status");
+  for (const char* set : {"CapEff:\t0000000000000000", "CapPrm:\t0000000000000000",
+                          "CapBnd:\t0000000000000000"})
+    EXPECT_NE(proc.find(set), std::string::npos) << set << "\n" << proc;
+
   // HADIRECTOR-MIB: generation, the virtual server and its (unreachable) real server.
   std::map<std::string, std::string> h = walk(kHdMib);
   EXPECT_EQ(h["." + kHdMib + ".1.1.1.0"], "Gauge32: 1");
