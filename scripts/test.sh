@@ -16,9 +16,10 @@ scripts/setup-deps.sh
 
 # ccache, when installed, makes a rebuild of unchanged sources a cache hit. Paths are made
 # relative to the checkout so clones in other directories share the cache; the precompiled
-# headers need the sloppiness settings.
+# headers need the sloppiness settings; the sanitizer build's -g1 would otherwise put the
+# build directory into every hash (its debug info may then name another clone's path).
 if command -v ccache >/dev/null; then
-  export CMAKE_CXX_COMPILER_LAUNCHER=ccache
+  export CMAKE_CXX_COMPILER_LAUNCHER=ccache CCACHE_NOHASHDIR=1
   export CCACHE_BASEDIR=$PWD CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
 fi
 
