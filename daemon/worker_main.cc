@@ -5,10 +5,12 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <memory>
 #include <optional>
 
+#include "checkers/tcp/tcp_checker.h"
 #include "daemon/config_loading.h"
 #include "daemon/core/log.h"
 #include "daemon/json_fields.h"
@@ -30,12 +32,14 @@ bool runs_vrrp_scripts_as_user(const config::Config& c) {
   return any_notify && c.global.script_user.has_value();
 }
 
-// Which checks the checker runs: icmp ones need a raw socket, exec ones with `user` a setuid.
+// Which checks the checker runs: icmp ones and half-open tcp ones need a raw socket, exec ones
+// with `user` a setuid.
 void checker_needs(const config::Config& c, bool& icmp, bool& as_user) {
   for (const auto& vs : c.virtual_servers)
     for (const auto& rs : vs.real_servers)
       for (const auto& check : rs.checks) {
-        icmp = icmp || check.type == "icmp";
+        icmp = icmp || check.type == "icmp" ||
+               (check.type == "tcp" && checkers::tcp::tcp_check_may_half_open(check.params));
         as_user = as_user || (check.type == "exec" && check.params.find("user") != nullptr);
       }
 }
@@ -121,6 +125,7 @@ class Worker {
     uint64_t generation = json_u64(m, "generation");
     // The supervisor sends the tree it parsed ("tree"); plain YAML is still understood.
     const std::string path = json_string(m, "path", "config");
+    const auto t0 = std::chrono::steady_clock::now();  // phase times, logged at debug level
     auto loaded = m.contains("tree") ? load_config_tree(json_string(m, "tree"), path)
                                      : load_config_text(json_string(m, "yaml"), path);
     if (!loaded) {
@@ -130,6 +135,7 @@ class Worker {
                                      format_errors(loaded.error()));
       return;
     }
+    const auto t1 = std::chrono::steady_clock::now();
     settle_capabilities(worker_capabilities(kind_, *loaded), generation);
     core::Status applied;
     if (!config_) {
@@ -140,6 +146,10 @@ class Worker {
     if (!applied) {
       report_applied(generation, applied.error().message());
       return;
+    }
+    if (core::log_enabled(core::LogLevel::kDebug)) {
+      auto ms = [](auto d) { return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()); };
+      core::log_debug("worker " + kind_ + ": generation " + std::to_string(generation) + " decoded in " + ms(t1 - t0) + " ms, applied in " + ms(std::chrono::steady_clock::now() - t1) + " ms");
     }
     bool first = !config_;
     config_ = std::move(*loaded);

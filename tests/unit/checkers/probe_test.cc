@@ -71,8 +71,39 @@ TEST_F(ProbeTest, TcpPassesWhenTheServerAccepts) {
 std::string server_side_after_probe(ProbeTest& test, const config::Node& params);
 
 TEST_F(ProbeTest, BareTcpProbeClosesWithAResetAndOneThatSendsDoesNot) {
-  EXPECT_EQ(server_side_after_probe(*this, config::Node{}), "reset");
+  EXPECT_EQ(server_side_after_probe(*this, map({{"half_open", scalar("false")}})), "reset");
   EXPECT_EQ(server_side_after_probe(*this, map({{"send", scalar("PING\n")}})), "PING\n");
+}
+
+bool raw_sockets_allowed() {
+  const int fd = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
+  if (fd >= 0) ::close(fd);
+  return fd >= 0;
+}
+
+// The default for a bare check where raw sockets are allowed: a SYN, answered by the
+// listener's kernel and reset by ours, so the application has no connection to accept.
+TEST_F(ProbeTest, HalfOpenTcpProbeLeavesTheApplicationNothingToAccept) {
+  if (!raw_sockets_allowed()) GTEST_SKIP() << "half-open probes need CAP_NET_RAW (CI is root)";
+  EXPECT_EQ(server_side_after_probe(*this, config::Node{}), "no connection");
+  EXPECT_EQ(server_side_after_probe(*this, map({{"half_open", scalar("true")}})), "no connection");
+}
+
+TEST_F(ProbeTest, ConnectModeTcpPassesAndFailsConnectRefused) {
+  TestServer server({.request_complete = read_nothing, .reply = {}});
+  ASSERT_TRUE(server.ok());
+  const config::Node connect = map({{"half_open", scalar("false")}});
+  EXPECT_TRUE(probe(*make("tcp", server.port(), connect)).ok);
+  auto refused = probe(*make("tcp", testing::closed_port(), connect));
+  EXPECT_FALSE(refused.ok);
+  EXPECT_EQ(refused.reason, "connect-refused");
+}
+
+TEST_F(ProbeTest, HalfOpenTcpIsRefusedForChecksThatSend) {
+  const config::Node params = map({{"half_open", scalar("true")}, {"send", scalar("x")}});
+  auto errors = registry_.find("tcp")->validate(params);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("excludes 'send'"), std::string::npos);
 }
 
 TEST_F(ProbeTest, TcpOverIpv6PassesWhenTheServerAccepts) {
@@ -242,7 +273,8 @@ TEST_F(HttpsProbeTest, CreateFailsOnAMissingCaFile) {
 std::string server_side_after_probe(ProbeTest& test, const config::Node& params) {
   // A bare listening socket, no server thread: the kernel completes the handshake and the
   // connection waits in the accept queue while the probe finishes and closes its end.
-  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Non-blocking: a half-open probe leaves nothing to accept.
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -258,6 +290,7 @@ std::string server_side_after_probe(ProbeTest& test, const config::Node& params)
   checker.reset();
   const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
   ::close(listener);
+
   if (fd < 0) return "no connection";
   std::string out;
   char buf[256];
