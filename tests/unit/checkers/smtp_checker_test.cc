@@ -127,6 +127,12 @@ class SmtpTestServer {
       pending.erase(0, end);
       (void)!::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
     }
+    // Hang up with a FIN, then read what the client still sends: closing with unread bytes
+    // would make the kernel answer with a reset, and the client's reason would depend on
+    // whether its next command had arrived yet.
+    ::shutdown(fd, SHUT_WR);
+    while (::recv(fd, buffer, sizeof buffer, 0) > 0) {
+    }
     ::close(fd);
   }
 
