@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "daemon/checker_runtime.h"
 #include "daemon/core/log.h"
@@ -23,6 +24,13 @@ std::string iso_now() {
   char out[48];
   std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(ms.count()));
   return out;
+}
+
+std::string ms_since(std::chrono::steady_clock::time_point start) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count()) +
+         " ms";
 }
 
 uint16_t real_port(const config::VirtualServer& vs, const config::RealServer& rs) {
@@ -68,53 +76,73 @@ core::Status CheckerEngine::subscribe_checks(VirtualServerRuntime& vs, RealServe
   return {};
 }
 
-core::Result<CheckerEngine::Runtimes> CheckerEngine::build(const config::Config& config,
-                                                           const Runtimes* previous) {
-  Runtimes out;
-  // By name, so a reload of thousands of virtual servers stays linear.
-  std::unordered_map<std::string, const VirtualServerRuntime*> old_by_name;
-  if (previous)
-    for (const auto& p : *previous) old_by_name[p->config.name] = p.get();
-  for (const auto& vs_config : config.virtual_servers) {
-    auto vs = std::make_unique<VirtualServerRuntime>();
-    vs->config = vs_config;
-    auto found = old_by_name.find(vs_config.name);
-    const VirtualServerRuntime* old_vs = found == old_by_name.end() ? nullptr : found->second;
+core::Result<std::unique_ptr<CheckerEngine::VirtualServerRuntime>> CheckerEngine::build_one(
+    const config::VirtualServer& vs_config, const VirtualServerRuntime* old_vs) {
+  auto vs = std::make_unique<VirtualServerRuntime>();
+  vs->config = vs_config;
+  if (old_vs) {
+    vs->quorum_ok = old_vs->quorum_ok;
+    vs->evaluated = old_vs->evaluated;
+  }
+  for (const auto& rs_config : vs_config.real_servers) {
+    auto rs = std::make_unique<RealServerRuntime>();
+    rs->config = rs_config;
+    rs->name = rs_config.address.to_string();
+    if (auto subscribed = subscribe_checks(*vs, *rs); !subscribed)
+      return std::unexpected(subscribed.error());
+    rs->healthy = std::all_of(rs->checks.begin(), rs->checks.end(),
+                              [](const auto& c) { return c->state == checkers::Health::kUp; });
+    const RealServerRuntime* old_rs = nullptr;
     if (old_vs) {
-      vs->quorum_ok = old_vs->quorum_ok;
-      vs->evaluated = old_vs->evaluated;
+      for (const auto& r : old_vs->reals)
+        if (r->name == rs->name) old_rs = r.get();
     }
-    for (const auto& rs_config : vs_config.real_servers) {
-      auto rs = std::make_unique<RealServerRuntime>();
-      rs->config = rs_config;
-      rs->name = rs_config.address.to_string();
-      if (auto subscribed = subscribe_checks(*vs, *rs); !subscribed)
-        return std::unexpected(subscribed.error());
-      rs->healthy = std::all_of(rs->checks.begin(), rs->checks.end(),
-                                [](const auto& c) { return c->state == checkers::Health::kUp; });
-      const RealServerRuntime* old_rs = nullptr;
-      if (old_vs) {
-        for (const auto& r : old_vs->reals)
-          if (r->name == rs->name) old_rs = r.get();
-      }
-      if (old_rs) {
-        // Same check (same pool key): keep what it last said; the runner kept its state.
-        for (auto& check : rs->checks) {
-          for (const auto& old : old_rs->checks) {
-            if (old->sub.key != check->sub.key) continue;
-            check->last_reason = old->last_reason;
-            check->last_detail = old->last_detail;
-            check->last_latency_ms = old->last_latency_ms;
-            check->agent = old->agent;
-          }
+    if (old_rs) {
+      // Same check (same pool key): keep what it last said; the runner kept its state.
+      for (auto& check : rs->checks) {
+        for (const auto& old : old_rs->checks) {
+          if (old->sub.key != check->sub.key) continue;
+          check->last_reason = old->last_reason;
+          check->last_detail = old->last_detail;
+          check->last_latency_ms = old->last_latency_ms;
+          check->agent = old->agent;
         }
-        rs->state = old_rs->state;
-        rs->changed_at =
-            old_rs->healthy == rs->healthy ? old_rs->changed_at : deps_.scheduler.now();
       }
-      vs->reals.push_back(std::move(rs));
+      rs->state = old_rs->state;
+      rs->changed_at = old_rs->healthy == rs->healthy ? old_rs->changed_at : deps_.scheduler.now();
     }
-    out.push_back(std::move(vs));
+    vs->reals.push_back(std::move(rs));
+  }
+  return vs;
+}
+
+core::Result<CheckerEngine::Built> CheckerEngine::build(const config::Config& config,
+                                                        Runtimes* previous) {
+  Built out;
+  // By name, so a reload of thousands of virtual servers stays linear.
+  std::unordered_map<std::string, size_t> old_by_name;
+  if (previous)
+    for (size_t i = 0; i < previous->size(); ++i) old_by_name[(*previous)[i]->config.name] = i;
+  std::vector<std::pair<size_t, size_t>> carried;  // (new index, previous index)
+  for (const auto& vs_config : config.virtual_servers) {
+    auto found = old_by_name.find(vs_config.name);
+    const VirtualServerRuntime* old_vs =
+        found == old_by_name.end() ? nullptr : (*previous)[found->second].get();
+    if (old_vs && old_vs->config == vs_config) {
+      // Moved only once everything else is built: a failure below leaves `previous` whole.
+      carried.emplace_back(out.servers.size(), found->second);
+      out.servers.emplace_back();
+      old_by_name.erase(found);  // a duplicate name (never valid) would be built, not moved
+      continue;
+    }
+    auto vs = build_one(vs_config, old_vs);
+    if (!vs) return std::unexpected(vs.error());
+    out.rebuilt.push_back(vs->get());
+    out.servers.push_back(std::move(*vs));
+  }
+  for (auto [to, from] : carried) {
+    out.servers[to] = std::move((*previous)[from]);
+    out.kept.push_back(out.servers[to].get());
   }
   return out;
 }
@@ -123,7 +151,7 @@ core::Status CheckerEngine::configure(const config::Config& config) {
   drains_ = DrainStore(config.global.state_dir + "/drains.json");
   auto built = build(config, nullptr);
   if (!built) return std::unexpected(built.error());
-  servers_ = std::move(*built);
+  servers_ = std::move(built->servers);
   changed_.clear();
   changed_timer_.cancel();
   batch_ = true;
@@ -141,18 +169,30 @@ core::Status CheckerEngine::configure(const config::Config& config) {
 
 core::Status CheckerEngine::reconfigure(const config::Config& config) {
   const std::string drains_path = config.global.state_dir + "/drains.json";
-  if (drains_path != drains_.path()) drains_ = DrainStore(drains_path);
+  const bool drains_moved = drains_path != drains_.path();
+  if (drains_moved) drains_ = DrainStore(drains_path);
+  auto t0 = std::chrono::steady_clock::now();
   auto built = build(config, &servers_);
   if (!built) return std::unexpected(built.error());
+  // Pending verdicts of kept virtual servers still count; the others' runtimes go away.
+  std::unordered_set<const VirtualServerRuntime*> kept(built->kept.begin(), built->kept.end());
+  std::erase_if(changed_, [&](const auto& entry) { return !kept.contains(entry.first); });
+  if (changed_.empty()) changed_timer_.cancel();
   // The old runtimes go after the new ones subscribed, so shared checks never stop.
-  Runtimes old = std::exchange(servers_, std::move(*built));
+  Runtimes old = std::exchange(servers_, std::move(built->servers));
   old.clear();
-  changed_.clear();  // they point at the old runtimes; everything is evaluated just below
-  changed_timer_.cancel();
+  core::log_debug("reload: " + std::to_string(built->rebuilt.size()) + " virtual servers built, " +
+                  std::to_string(kept.size()) + " kept, in " + ms_since(t0));
   batch_ = true;
-  for (auto& vs : servers_) evaluate(*vs, "reload");
+  if (drains_moved) {
+    for (auto& vs : servers_) evaluate(*vs, "reload");
+  } else {
+    for (VirtualServerRuntime* vs : built->rebuilt) evaluate(*vs, "reload");
+  }
   batch_ = false;
+  t0 = std::chrono::steady_clock::now();
   push_table();
+  core::log_debug("reload: table pushed in " + ms_since(t0));
   sync_.configure(config.sync);
   relay_health();
   return {};
@@ -218,6 +258,7 @@ RealServerInput CheckerEngine::input_of(const VirtualServerRuntime& vs,
 }
 
 void CheckerEngine::evaluate(VirtualServerRuntime& vs, const std::string& cause_check) {
+  vs.desired_valid = false;
   std::vector<RealServerInput> inputs;
   for (const auto& rs : vs.reals) inputs.push_back(input_of(vs, *rs));
   VirtualServerVerdict verdict = decide(vs.config, inputs, vs.quorum_ok);
@@ -324,7 +365,12 @@ void CheckerEngine::push_table() {
     }
     if (!wanted) continue;  // not known yet: the kernel keeps what it has
     if (*wanted) {
-      add_desired(*vs, desired);
+      if (!vs->desired_valid) {
+        vs->desired.clear();
+        add_desired(*vs, vs->desired);
+        vs->desired_valid = true;
+      }
+      desired.insert(desired.end(), vs->desired.begin(), vs->desired.end());
     } else {
       for (const ipvs::Service& s : ipvs::services_from(vs->config)) withdrawn.push_back(s);
     }

@@ -62,7 +62,16 @@ class CheckerEngine {
   struct VirtualServerRuntime;
   using Runtimes = std::vector<std::unique_ptr<VirtualServerRuntime>>;
 
-  core::Result<Runtimes> build(const config::Config& config, const Runtimes* previous);
+  // A reload's runtimes: virtual servers whose configuration is unchanged are moved over from
+  // `previous` as they are (checks, results, counters, timers); the others are built anew.
+  struct Built {
+    Runtimes servers;
+    std::vector<VirtualServerRuntime*> rebuilt;  // new or changed: to evaluate
+    std::vector<const VirtualServerRuntime*> kept;
+  };
+  core::Result<Built> build(const config::Config& config, Runtimes* previous);
+  core::Result<std::unique_ptr<VirtualServerRuntime>> build_one(const config::VirtualServer& config,
+                                                                const VirtualServerRuntime* old);
   core::Status subscribe_checks(VirtualServerRuntime& vs, RealServerRuntime& rs);
   void on_check(VirtualServerRuntime& vs, RealServerRuntime& rs, CheckRecord& check,
                 const checkers::CheckEvent& event);

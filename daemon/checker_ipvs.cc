@@ -54,9 +54,16 @@ void CheckerIpvs::sync(const char* why) {
   }
   // Only the periodic drift check pays for reading the whole owned table back.
   const bool from_kernel = drift || std::string_view(why) == "start";
+  const auto start = std::chrono::steady_clock::now();
   ipvs::SyncReport report =
       reconciler_->sync(desired_, scheduler_.now(), withdrawn_,
                         from_kernel ? ipvs::ReadMode::kKernel : ipvs::ReadMode::kCached);
+  core::log_debug(std::string("ipvs sync (") + why + "): " + std::to_string(report.applied.size()) +
+                  " operations in " +
+                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now() - start)
+                                     .count()) +
+                  " ms");
   // Programming 40,000 real servers logs as many lines: skip building them when nobody reads.
   const bool log_ops = drift || core::log_enabled(core::LogLevel::kInfo);
   for (const auto& op : report.applied) {

@@ -41,6 +41,10 @@ struct CheckerEngine::VirtualServerRuntime {
   std::vector<std::string> notes;
   core::Handle reevaluate_timer;
   CheckStats check_stats;  // latency histograms and results of its checks, for /metrics
+  // Its services as the last verdict wants them in IPVS (add_desired), rebuilt only after the
+  // next evaluation: a table push then copies 2,000 services instead of recomputing them.
+  std::vector<ipvs::DesiredService> desired;
+  bool desired_valid = false;
 };
 
 }  // namespace hadirector::daemon

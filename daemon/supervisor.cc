@@ -60,7 +60,10 @@ core::Status Supervisor::start() {
   auto text = read_text(options_.config_path);
   if (!text) return std::unexpected(text.error().wrap("load configuration"));
   std::string tree;  // what the workers load, so they need not parse the YAML again
+  const auto parse_start = std::chrono::steady_clock::now();
   auto loaded = load_config_text(*text, options_.config_path, &tree);
+  core::log_debug("configuration parsed and encoded in " +
+                  ms(std::chrono::steady_clock::now() - parse_start));
   if (!loaded) {
     for (const auto& e : loaded.error()) core::log_error(e.to_string());
     return core::fail(core::Errc::kInvalid, "configuration " + options_.config_path + " has " +
@@ -287,7 +290,10 @@ void Supervisor::reload(std::optional<Responder> requester) {
   auto text = read_text(options_.config_path);
   if (!text) return reject({text.error().message()}, "cannot read the configuration");
   std::string tree;  // what the workers load, so they need not parse the YAML again
+  const auto parse_start = std::chrono::steady_clock::now();
   auto loaded = load_config_text(*text, options_.config_path, &tree);
+  core::log_debug("configuration parsed and encoded in " +
+                  ms(std::chrono::steady_clock::now() - parse_start));
   if (!loaded) {
     std::vector<std::string> errors;
     for (const auto& e : loaded.error()) errors.push_back(e.to_string());

@@ -148,8 +148,12 @@ class Worker {
       return;
     }
     if (core::log_enabled(core::LogLevel::kDebug)) {
-      auto ms = [](auto d) { return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()); };
-      core::log_debug("worker " + kind_ + ": generation " + std::to_string(generation) + " decoded in " + ms(t1 - t0) + " ms, applied in " + ms(std::chrono::steady_clock::now() - t1) + " ms");
+      auto ms = [](auto d) {
+        return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+      };
+      core::log_debug("worker " + kind_ + ": generation " + std::to_string(generation) +
+                      " decoded in " + ms(t1 - t0) + " ms, applied in " +
+                      ms(std::chrono::steady_clock::now() - t1) + " ms");
     }
     bool first = !config_;
     config_ = std::move(*loaded);

@@ -3,10 +3,22 @@
 # programming is measured), times hadirectord and keepalived programming an empty table, a
 # reload changing the weight of 1 % of the destinations, and their memory (RSS of all their
 # processes). Completion is read from /proc/net/ip_vs. keepalived's reload is capped at 60 s.
-#   usage: ipvs.guest.sh BUILD_DIR SxR...
+# Options for profiling: --log-level L (hadirectord's, default notice; debug logs the time of
+# each reload phase), --logs DIR (keep each run's hadirectord log there), --only TOOL.
+#   usage: ipvs.guest.sh BUILD_DIR [--log-level L] [--logs DIR] [--only TOOL] SxR...
 set -euo pipefail
-build=${1:?usage: ipvs.guest.sh BUILD_DIR SxR...}
+build=${1:?usage: ipvs.guest.sh BUILD_DIR [--log-level L] [--logs DIR] [--only TOOL] SxR...}
 shift
+log_level=notice logs="" only=""
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+    --log-level) log_level=$2 ;;
+    --logs) logs=$2 ;;
+    --only) only=$2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
 daemon=$build/daemon/hadirectord
 modprobe ip_vs
 work=$(mktemp -d /run/hd-bench-ipvs.XXXXXX)
@@ -71,7 +83,7 @@ run_one() {  # $1 tool (hadirector|keepalived), $2 S, $3 R; sets t_prog t_reload
     gen "$s" "$r" yaml 0 >"$work/h.yaml"
     start=$(now)
     ip netns exec "$ns" "$daemon" -f "$work/h.yaml" --runtime-dir "$work/run" \
-      --log-level notice 2>"$work/h.log" &
+      --log-level "$log_level" 2>"$work/h.log" &
   else
     gen "$s" "$r" keepalived 0 >"$work/k.conf"
     start=$(now)
@@ -97,6 +109,7 @@ run_one() {  # $1 tool (hadirector|keepalived), $2 S, $3 R; sets t_prog t_reload
     echo "hadirector: IPVS errors during the run (retried by the drift check):" >&2
     grep "will retry" "$work/h.log" | head -3 >&2
   fi
+  [[ -n $logs && $tool == hadirector ]] && cp "$work/h.log" "$logs/hadirectord.$total.log"
   # keepalived's children remove its 40,000 entries after the parent is told to stop; one
   # still deleting would remove the next run's entries (same addresses), so wait for them all.
   local kids
@@ -111,9 +124,11 @@ for size in "$@"; do
   s=${size%x*}
   r=${size#*x}
   total=$((s * r))
-  run_one hadirector "$s" "$r"
+  t_prog=nan t_reload=nan rss=0
+  [[ $only == keepalived ]] || run_one hadirector "$s" "$r"
   h_prog=$t_prog h_reload=$t_reload h_rss=$rss
-  run_one keepalived "$s" "$r"
+  t_prog=nan t_reload=nan rss=0
+  [[ $only == hadirector ]] || run_one keepalived "$s" "$r"
   k_prog=$t_prog k_reload=$t_reload k_rss=$rss
   num() { [[ $1 == ">60" ]] && echo nan || echo "$1"; }
   echo "BENCH ipvs.program.$total|s|$h_prog|$k_prog|<= ka|from empty, $s services x $r real servers"

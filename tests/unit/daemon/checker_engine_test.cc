@@ -42,6 +42,25 @@ config::Config make_config(const std::string& state_dir, int weight = 10) {
   return c;
 }
 
+// make_config() plus a second virtual server "api" (192.0.2.2:80) with its own two real
+// servers, each with a tcp check of rise `rise`.
+config::Config make_two(const std::string& state_dir, int web_weight, int api_weight,
+                        int rise = 1) {
+  config::Config c = make_config(state_dir, web_weight);
+  config::VirtualServer api = c.virtual_servers[0];
+  api.name = "api";
+  api.address = *config::Endpoint::from_string("192.0.2.2:80");
+  api.real_servers[0].address = *config::Endpoint::from_string("198.51.100.21:80");
+  api.real_servers[1].address = *config::Endpoint::from_string("198.51.100.22:80");
+  c.virtual_servers.push_back(api);
+  for (auto& vs : c.virtual_servers)
+    for (auto& rs : vs.real_servers) {
+      if (vs.name == "api") rs.weight = api_weight;
+      rs.checks[0].rise = rise;
+    }
+  return c;
+}
+
 class CheckerEngineTest : public ::testing::Test {
  protected:
   CheckerEngineTest() {
@@ -90,10 +109,10 @@ class CheckerEngineTest : public ::testing::Test {
     answer("198.51.100.11:80", ProbeResult::success());
     answer("198.51.100.12:80", ProbeResult::success());
   }
-  std::vector<std::string> kernel_dests() {
+  std::vector<std::string> kernel_dests(const char* vip = "192.0.2.1") {
     std::vector<std::string> out;
     ipvs::Service key;
-    key.address = *ipvs::IpAddress::parse("192.0.2.1");
+    key.address = *ipvs::IpAddress::parse(vip);
     key.port = 80;
     auto dests = kernel_->list_destinations(key);
     for (const auto& d : *dests)
@@ -101,8 +120,16 @@ class CheckerEngineTest : public ::testing::Test {
     std::sort(out.begin(), out.end());
     return out;
   }
-  nlohmann::json rs_status(int i) {
-    return engine_->status()["virtual_servers"][0]["real_servers"][i];
+  nlohmann::json rs_status(int i, int vs = 0) {
+    return engine_->status()["virtual_servers"][vs]["real_servers"][i];
+  }
+  uint64_t checks_recorded(int vs) {
+    return engine_->status()["virtual_servers"][vs]["check_stats"]["tcp"]["count"].get<uint64_t>();
+  }
+  void all_up_two() {
+    all_up();
+    answer("198.51.100.21:80", ProbeResult::success());
+    answer("198.51.100.22:80", ProbeResult::success());
   }
 
   core::ManualScheduler sched_;
@@ -240,6 +267,110 @@ TEST_F(CheckerEngineTest, DriftCheckRepairsAnOutsideDeletion) {
   ASSERT_TRUE(kernel_->delete_destination(key, d));
   sched_.advance(30s);
   EXPECT_EQ(kernel_dests().size(), 2u);
+}
+
+TEST_F(CheckerEngineTest, ReloadKeepsTheRuntimeOfAnUnchangedVirtualServer) {
+  all_up_two();
+  engine_ = make_engine();
+  ASSERT_TRUE(engine_->configure(make_two(dir_, 10, 10)));
+  sched_.advance(3s);
+  const uint64_t web_checks = checks_recorded(0), api_checks = checks_recorded(1);
+  ASSERT_GT(web_checks, 0u);
+  ASSERT_GT(api_checks, 0u);
+  kernel_->clear_log();
+  events_.clear();
+  ASSERT_TRUE(engine_->reconfigure(make_two(dir_, 10, 20)));
+  // Only api's two edits reached the kernel, and nothing was read back for them.
+  std::vector<std::string> table_ops;
+  for (const auto& line : kernel_->log())
+    if (line.find("_service") != std::string::npos ||
+        line.find("_destination") != std::string::npos)
+      table_ops.push_back(line);
+  EXPECT_EQ(table_ops,
+            (std::vector<std::string>{"edit_destination TCP 192.0.2.2:80 198.51.100.21:80",
+                                      "edit_destination TCP 192.0.2.2:80 198.51.100.22:80"}));
+  // web's runtime was moved over (its check statistics go on); api's was rebuilt.
+  EXPECT_EQ(checks_recorded(0), web_checks);
+  EXPECT_EQ(engine_->status()["virtual_servers"][1]["check_stats"].size(), 0u);
+  EXPECT_TRUE(events_.empty());
+  EXPECT_EQ(kernel_dests("192.0.2.2"),
+            (std::vector<std::string>{"198.51.100.21:80@20", "198.51.100.22:80@20"}));
+  EXPECT_EQ(kernel_dests(),
+            (std::vector<std::string>{"198.51.100.11:80@10", "198.51.100.12:80@10"}));
+  sched_.advance(2s);
+  EXPECT_GT(checks_recorded(0), web_checks);
+}
+
+TEST_F(CheckerEngineTest, CheckStateSurvivesAReloadWithoutRisingAgain) {
+  all_up_two();
+  answer("198.51.100.12:80", ProbeResult::failure("connect-refused"));
+  answer("198.51.100.22:80", ProbeResult::failure("connect-refused"));
+  engine_ = make_engine();
+  ASSERT_TRUE(engine_->configure(make_two(dir_, 10, 10, /*rise=*/3)));
+  sched_.advance(5s);
+  ASSERT_EQ(rs_status(0, 0)["state"], "up");
+  ASSERT_EQ(rs_status(1, 0)["state"], "down");
+  ASSERT_EQ(rs_status(0, 1)["state"], "up");
+  events_.clear();
+  kernel_->clear_log();
+  // api changes (rebuilt), web does not (kept): in both, up stays up and down stays down.
+  ASSERT_TRUE(engine_->reconfigure(make_two(dir_, 10, 30, /*rise=*/3)));
+  EXPECT_TRUE(events_.empty());
+  for (int vs : {0, 1}) {
+    EXPECT_EQ(rs_status(0, vs)["state"], "up") << vs;
+    EXPECT_EQ(rs_status(1, vs)["state"], "down") << vs;
+    EXPECT_EQ(rs_status(0, vs)["checks"][0]["last_reason"], "ok") << vs;
+  }
+  EXPECT_EQ(kernel_dests(), (std::vector<std::string>{"198.51.100.11:80@10"}));
+  EXPECT_EQ(kernel_dests("192.0.2.2"), (std::vector<std::string>{"198.51.100.21:80@30"}));
+  for (const auto& line : kernel_->log()) EXPECT_EQ(line.find("delete"), std::string::npos) << line;
+  // The down ones need their full rise of 3 successes (1 s apart) after the reload too.
+  answer("198.51.100.12:80", ProbeResult::success());
+  answer("198.51.100.22:80", ProbeResult::success());
+  sched_.advance(1500ms);
+  EXPECT_EQ(rs_status(1, 0)["state"], "down");
+  EXPECT_EQ(rs_status(1, 1)["state"], "down");
+  sched_.advance(4s);
+  EXPECT_EQ(rs_status(1, 0)["state"], "up");
+  EXPECT_EQ(rs_status(1, 1)["state"], "up");
+}
+
+TEST_F(CheckerEngineTest, RemovedVirtualServerLeavesIpvsAndStopsItsChecks) {
+  all_up_two();
+  engine_ = make_engine();
+  ASSERT_TRUE(engine_->configure(make_two(dir_, 10, 10)));
+  sched_.advance(2s);
+  ASSERT_EQ(kernel_dests("192.0.2.2").size(), 2u);
+  const int web_starts = logs_["198.51.100.11:80"]->starts;
+  ASSERT_TRUE(engine_->reconfigure(make_config(dir_, 10)));
+  auto services = kernel_->list_services();
+  ASSERT_TRUE(services);
+  ASSERT_EQ(services->size(), 1u);
+  EXPECT_EQ(services->front().service.name(), "TCP 192.0.2.1:80");
+  EXPECT_EQ(kernel_dests().size(), 2u);
+  const int api_starts = logs_["198.51.100.21:80"]->starts;
+  sched_.advance(3s);
+  EXPECT_EQ(logs_["198.51.100.21:80"]->starts, api_starts);  // its checks stopped
+  EXPECT_GT(logs_["198.51.100.11:80"]->starts, web_starts);
+  EXPECT_EQ(engine_->status()["virtual_servers"].size(), 1u);
+}
+
+TEST_F(CheckerEngineTest, PendingVerdictOfAKeptVirtualServerSurvivesAReload) {
+  all_up_two();
+  engine_ = make_engine();
+  ASSERT_TRUE(engine_->configure(make_two(dir_, 10, 10)));
+  sched_.advance(2s);
+  answer("198.51.100.12:80", ProbeResult::failure("connect-refused"));
+  // Stop right after the result arrives, before the engine's batch evaluates it.
+  for (int i = 0; i < 2000 && rs_status(1)["checks"][0]["last_reason"] == "ok"; ++i)
+    sched_.advance(1ms);
+  ASSERT_EQ(rs_status(1)["checks"][0]["last_reason"], "connect-refused");
+  ASSERT_EQ(kernel_dests().size(), 2u);                       // not evaluated yet
+  ASSERT_TRUE(engine_->reconfigure(make_two(dir_, 10, 20)));  // web kept
+  sched_.advance(100ms);
+  // Later results repeat this one and mark nothing: only the pending verdict removes it.
+  EXPECT_EQ(kernel_dests(), (std::vector<std::string>{"198.51.100.11:80@10"}));
+  EXPECT_EQ(rs_status(1)["state"], "down");
 }
 
 }  // namespace
