@@ -272,16 +272,45 @@ void Reconciler::remember(const Op& op) {
   }
 }
 
-SyncReport Reconciler::sync(const std::vector<DesiredService>& desired, core::TimePoint now,
+std::vector<DesiredService> Reconciler::to_plan(const std::vector<DesiredService>& desired,
+                                                bool from_cache) const {
+  if (!from_cache) return desired;
+  // A draining real server's deadline is checked by planning its service again.
+  std::unordered_set<std::string> draining;
+  for (const auto& [key, deadline] : draining_) draining.insert(key.substr(0, key.rfind(' ')));
+  std::vector<DesiredService> out;
+  for (const auto& d : desired) {
+    const std::string name = d.service.name();
+    auto it = synced_.find(name);
+    if (it == synced_.end() || !(it->second == d) || draining.contains(name)) out.push_back(d);
+  }
+  return out;
+}
+
+void Reconciler::remember_synced(const std::vector<DesiredService>& planned,
+                                 const std::unordered_set<std::string>& wanted, bool clean,
+                                 bool from_cache) {
+  if (!clean) {
+    synced_.clear();  // the next sync reads the kernel and plans everything
+    return;
+  }
+  if (!from_cache) synced_.clear();
+  for (const auto& d : planned) synced_.insert_or_assign(d.service.name(), d);
+  if (synced_.size() > wanted.size())
+    std::erase_if(synced_, [&](const auto& entry) { return !wanted.contains(entry.first); });
+}
+
+SyncReport Reconciler::sync(const std::vector<DesiredService>& all_desired, core::TimePoint now,
                             const std::vector<Service>& withdrawn, ReadMode mode) {
   SyncReport report;
-  const std::unordered_set<std::string> wanted = names_of(desired);
+  const std::unordered_set<std::string> wanted = names_of(all_desired);
   std::vector<Service> released = withdrawn;
   for (const auto& s : owned_)
     if (!wanted.contains(s.name())) released.push_back(s);
+  const bool from_cache = mode == ReadMode::kCached && cache_valid_;
+  const std::vector<DesiredService> desired = to_plan(all_desired, from_cache);
   std::vector<Service> keys = released;
   for (const auto& d : desired) keys.push_back(d.service);
-  const bool from_cache = mode == ReadMode::kCached && cache_valid_;
   auto read = from_cache ? cached(keys) : read_owned(keys);
   if (!read) {
     cache_valid_ = false;
@@ -304,8 +333,8 @@ SyncReport Reconciler::sync(const std::vector<DesiredService>& desired, core::Ti
   const std::vector<core::Status> results = apply(plan.ops);
   for (size_t i = 0; i < plan.ops.size(); ++i) {
     const Op& op = plan.ops[i];
-    const core::Status done = i < results.size() ? results[i]
-                                                 : core::fail(core::Errc::kProtocol, "no result");
+    const core::Status done =
+        i < results.size() ? results[i] : core::fail(core::Errc::kProtocol, "no result");
     if (done || ignorable(op, done.error())) {
       report.applied.push_back(op);
       remember(op);
@@ -318,10 +347,11 @@ SyncReport Reconciler::sync(const std::vector<DesiredService>& desired, core::Ti
   const ObservedIndex index = index_of(observed);
   std::unordered_set<std::string> kept;
   owned_.clear();
-  for (const auto& d : desired) owned_.push_back(d.service);
+  for (const auto& d : all_desired) owned_.push_back(d.service);
   for (const auto& s : released)
     if (find_observed(index, s) && !wanted.contains(s.name()) && kept.insert(s.name()).second)
       owned_.push_back(s);
+  remember_synced(desired, wanted, report.errors.empty(), from_cache);
   return report;
 }
 

@@ -9,6 +9,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "daemon/core/result.h"
@@ -80,7 +82,9 @@ struct SyncReport {
 enum class ReadMode {
   kKernel,  // read the owned services back from the kernel (start, drift check)
   kCached,  // the table as the last sync left it, when that sync read and applied cleanly:
-            // reading back 40,000 destinations costs far more than changing a few of them
+            // reading back 40,000 destinations costs far more than changing a few of them.
+            // Services wanted exactly as in the last clean sync, with nothing draining, are
+            // then not planned at all: a reload changing 1 % plans 1 %.
 };
 
 class Reconciler {
@@ -106,8 +110,17 @@ class Reconciler {
   std::vector<core::Status> apply(const std::vector<Op>& ops);
   void remember(const Op& op);
 
+  // The desired services worth planning this time (all of them unless `from_cache`).
+  std::vector<DesiredService> to_plan(const std::vector<DesiredService>& desired,
+                                      bool from_cache) const;
+  void remember_synced(const std::vector<DesiredService>& planned,
+                       const std::unordered_set<std::string>& wanted, bool clean, bool from_cache);
+
   IpvsClient& client_;
   std::vector<Service> owned_;
+  // Each service as the last sync that planned it applied it without error, by name: equal now
+  // means nothing to do for it (while the cache is trusted).
+  std::unordered_map<std::string, DesiredService> synced_;
   // The owned part of the kernel's table as of the last sync, by Service::name(); trusted only
   // while cache_valid_ (a read or an operation failed: read the kernel again).
   std::map<std::string, ObservedService> cache_;
