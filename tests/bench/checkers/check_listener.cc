@@ -1,14 +1,17 @@
 // The real servers of the checker benchmark: one process, one epoll, thousands of listening
-// TCP ports on one address. It records when each port accepts a connection, so a checker's
-// schedule is measured from the outside: per real server, the time between consecutive probes
-// minus the check interval is that probe's lateness. "tcp" ports accept and close; "http" ports
-// read the request head and answer 200. Prints one JSON object on stdout at the end.
+// TCP ports on one address. It records when each port is probed, so a checker's schedule is
+// measured from the outside: per real server, the time between consecutive probes minus the
+// check interval is that probe's lateness. "tcp" ports accept and close, and their probes are
+// the SYNs a raw socket sees (a half-open probe is never accepted; a connect probe's SYN is
+// its start just the same); "http" ports count accepts, read the request head and answer 200.
+// Prints one JSON object on stdout at the end.
 //   usage: bench_check_listener ADDRESS TCP_PORT0 TCP_COUNT HTTP_PORT0 HTTP_COUNT
 //          INTERVAL_MS WARMUP_S DURATION_S
 // It prints "ready" on stderr once every port listens. Benchmark code: no fuzzing, no
 // hostility expected, but a peer that misbehaves only loses its connection.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -62,6 +65,37 @@ int listen_on(const in_addr& address, int port) {
   a.sin_port = htons(static_cast<uint16_t>(port));
   if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 256) != 0) {
     std::perror(("listen on port " + std::to_string(port)).c_str());
+    std::exit(2);
+  }
+  return fd;
+}
+
+// A raw socket that sees the SYNs (without ACK) to ADDRESS on ports [port0, port0 + count).
+int syn_tap(const in_addr& address, int port0, int count) {
+  const int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+  if (fd < 0) {
+    std::perror("raw socket for the tcp ports' SYNs");
+    std::exit(2);
+  }
+  const uint32_t first = static_cast<uint32_t>(port0), last = first + count - 1;
+  sock_filter program[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),  // destination address
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(address.s_addr), 0, 7),
+      BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+      BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),  // destination port
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, first, 0, 4),
+      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, last, 3, 0),
+      BPF_STMT(BPF_LD | BPF_B | BPF_IND, 13),  // flags: SYN, no ACK
+      BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, 0),
+      BPF_STMT(BPF_RET | BPF_K, 64),
+  };
+  const sock_fprog fprog{sizeof program / sizeof program[0], program};
+  const int big = 4 << 20;
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) != 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big) != 0) {
+    std::perror("SYN filter");
     std::exit(2);
   }
   return fd;
@@ -145,6 +179,11 @@ int main(int argc, char** argv) {
       l.slot_of.push_back(i);
     }
   }
+  const int tap = syn_tap(address, tcp0, tcp_n);
+  constexpr uint64_t kTapTag = kConnTag - 1;
+  epoll_event tap_ev{EPOLLIN, {}};
+  tap_ev.data.u64 = kTapTag;
+  epoll_ctl(ep, EPOLL_CTL_ADD, tap, &tap_ev);
   std::fprintf(stderr, "ready\n");
   tms cpu_before{};
   const int64_t start = now_ns();
@@ -162,6 +201,17 @@ int main(int argc, char** argv) {
     const int n = epoll_wait(ep, events, 256, static_cast<int>((end - t_loop) / 1'000'000) + 1);
     for (int e = 0; e < n; ++e) {
       const uint64_t tag = events[e].data.u64;
+      if (tag == kTapTag) {
+        unsigned char pkt[64];
+        ssize_t got;
+        while ((got = recv(tap, pkt, sizeof pkt, 0)) >= 24) {
+          const size_t ihl = (pkt[0] & 0x0Fu) * 4u;
+          if (static_cast<size_t>(got) < ihl + 4) continue;
+          const int port = pkt[ihl + 2] << 8 | pkt[ihl + 3];
+          record(kinds[0], port - tcp0, now_ns(), interval_ns, window_start);
+        }
+        continue;
+      }
       if (tag & kConnTag) {
         const int fd = static_cast<int>(tag & ~kConnTag);
         char buf[2048];
@@ -179,11 +229,11 @@ int main(int argc, char** argv) {
       for (;;) {
         const int fd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) break;
-        record(kinds[kind], l.slot_of[tag], now_ns(), interval_ns, window_start);
-        if (kind == 0) {
+        if (kind == 0) {  // counted by its SYN
           close(fd);
           continue;
         }
+        record(kinds[kind], l.slot_of[tag], now_ns(), interval_ns, window_start);
         epoll_event ev{EPOLLIN | EPOLLRDHUP, {}};
         ev.data.u64 = kConnTag | static_cast<uint64_t>(fd);
         epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);

@@ -24,6 +24,9 @@ VIP = "10.250.1."       # virtual servers 10.250.1.1, .2, ... port 80
 TCP_PORT0, HTTP_PORT0 = 20000, 30000  # below the ephemeral range (32768-)
 PER_VS = 1000
 RUN = "/run/hd-checkbench"  # runtime and state: Unix sockets cannot live on the VM's 9p share
+# hadirector: the default configuration (bare tcp checks half-open); hadirector-connect: the
+# same with `half_open: false` (connect, then reset), the mode without CAP_NET_RAW.
+DAEMONS = ["hadirector", "keepalived", "hadirector-connect"]
 
 
 def log(*args):
@@ -36,7 +39,7 @@ def groups(count, port0):
             for i in range(0, count, PER_VS)]
 
 
-def hadirector_config(work, n_tcp, n_http, interval_s):
+def hadirector_config(work, n_tcp, n_http, interval_s, connect=False):
     lines = ["version: 1", "global:", "  router_id: bench",
              f"  state_dir: {RUN}/hd-state", "virtual_servers:"]
     vs = 0
@@ -45,8 +48,11 @@ def hadirector_config(work, n_tcp, n_http, interval_s):
             vs += 1
             lines += [f"  - name: {kind}{vs}", f"    address: {VIP}{vs}:80",
                       "    scheduler: rr", "    forwarding: nat", "    real_servers:"]
+            # The default config probes bare tcp checks half-open (a SYN) where the checker
+            # holds CAP_NET_RAW; `connect` measures the connect-and-reset mode instead.
+            mode = ", half_open: false" if connect and kind == "tcp" else ""
             check = (f"{{type: {kind}, interval: {interval_s}s, timeout: {interval_s}s, "
-                     "rise: 1, fall: 1}")
+                     f"rise: 1, fall: 1{mode}}}")
             lines += [f"      - {{address: '{ADDRESS}:{p}', checks: [{check}]}}" for p in ports]
     return "\n".join(lines) + "\n"
 
@@ -131,7 +137,7 @@ def checker_pid(root, daemon):
                 argv = f.read().split(b"\0")
         except OSError:
             continue
-        if daemon == "hadirector" and b"checker" in argv:
+        if daemon.startswith("hadirector") and b"checker" in argv:
             return pid
         if daemon == "keepalived":
             return pid  # with --check only, the parent has one child: the checker
@@ -214,10 +220,11 @@ def start_daemon(daemon, args, work):
     # The log goes to the guest's tmpfs: a write to the 9p share costs a VM exit per line,
     # which at thousands of state changes would be the benchmark's bottleneck.
     logf = open(f"{RUN}/{daemon}.log", "w")
-    if daemon == "hadirector":
-        conf = f"{work}/hd.yaml"
+    if daemon.startswith("hadirector"):
+        conf = f"{work}/{daemon}.yaml"
         with open(conf, "w") as f:
-            f.write(hadirector_config(work, args.tcp, args.http, args.interval))
+            f.write(hadirector_config(work, args.tcp, args.http, args.interval,
+                                      connect=daemon == "hadirector-connect"))
         cmd = [args.hadirectord, "-f", conf, "--runtime-dir", f"{RUN}/hd-run",
                "--log-level", "notice"]
     else:
@@ -229,7 +236,7 @@ def start_daemon(daemon, args, work):
     return subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT), logf
 
 
-def bench_lines(hd, ka, args):
+def bench_lines(hd, ka, args, prefix="", label=""):
     def get(r, *path):
         if r is None:
             return "nan"
@@ -237,7 +244,7 @@ def bench_lines(hd, ka, args):
             r = r.get(p) if isinstance(r, dict) else None
         return "nan" if r is None else f"{r:.3f}"
 
-    note = (f"{args.tcp} tcp + {args.http} http real servers every {args.interval} s, "
+    note = (f"{label}{args.tcp} tcp + {args.http} http real servers every {args.interval} s, "
             f"{args.duration} s window, qemu VM")
     rows = [
         ("tcp_checks_per_s", "checks/s", ("tcp", "probes_per_s"), f">= {0.98 * args.tcp:g}"),
@@ -253,7 +260,7 @@ def bench_lines(hd, ka, args):
         ("checker_pss", "MiB", ("pss_mib",), "-"),
     ]
     for name, unit, path, target in rows:
-        print(f"BENCH checkers.{name}|{unit}|{get(hd, *path)}|{get(ka, *path)}|{target}|{note}",
+        print(f"BENCH checkers.{prefix}{name}|{unit}|{get(hd, *path)}|{get(ka, *path)}|{target}|{note}",
               flush=True)
 
 
@@ -267,7 +274,7 @@ def main():
                     help="seconds between the checker process appearing and the listener")
     ap.add_argument("--warmup", type=int, default=8, help="seconds before the window")
     ap.add_argument("--duration", type=int, default=20, help="seconds of measurement")
-    ap.add_argument("--only", choices=["hadirector", "keepalived"])
+    ap.add_argument("--only", choices=DAEMONS)
     ap.add_argument("--perf", action="store_true",
                     help="perf record the checker during the window (last-run/perf-*.data)")
     ap.add_argument("--quick", action="store_true", help="1,000 tcp + 200 http, short window")
@@ -293,7 +300,7 @@ def main():
     os.makedirs(work)
     subprocess.run(["rm", "-rf", RUN], check=True)
     os.makedirs(RUN)
-    for daemon in ("hadirector", "keepalived"):
+    for daemon in DAEMONS:
         if args.only and args.only != daemon:
             continue
         try:
@@ -303,8 +310,12 @@ def main():
             with open(f"{RUN}/{daemon}.log") as f:
                 log(f.read()[-3000:])
     log(f"configurations and logs in {work}")
-    bench_lines(results.get("hadirector"), results.get("keepalived"), args)
-    return 0 if "hadirector" in results else 1
+    bench_lines(results.get("hadirector"), results.get("keepalived"), args,
+                label="default config (tcp half-open): ")
+    if "hadirector-connect" in results:
+        bench_lines(results.get("hadirector-connect"), results.get("keepalived"), args,
+                    prefix="connect_mode.", label="tcp checks with half_open: false: ")
+    return 0 if results else 1
 
 
 if __name__ == "__main__":
