@@ -13,10 +13,6 @@
 namespace hadirector::core {
 namespace {
 
-// Timers must fire within a microsecond of their deadline: sd-event's default accuracy
-// (250 ms) lets it coalesce wake-ups, which would wreck VRRP advertisement timing.
-constexpr uint64_t kTimerAccuracyUsec = 1;
-
 // One registration. sd-event's userdata points here; the Handle's cancel function owns it.
 // Dispatch takes a shared_ptr for the duration of the callback, so a callback that destroys
 // its own Handle (or another's) never frees the function it is running.
@@ -57,11 +53,6 @@ using IoFn = std::function<void(uint32_t)>;
 using SignalFn = std::function<void(const signalfd_siginfo&)>;
 using ChildFn = std::function<void(const siginfo_t&)>;
 
-int on_time(sd_event_source*, uint64_t, void* userdata) {
-  dispatch_once<TimerFn>(userdata);
-  return 0;
-}
-
 int on_defer(sd_event_source*, void* userdata) {
   dispatch_once<TimerFn>(userdata);
   return 0;
@@ -90,12 +81,6 @@ int on_child(sd_event_source* source, const siginfo_t* si, void* userdata) {
   }
   dispatch_once<ChildFn>(userdata, *si);
   return 0;
-}
-
-uint64_t to_usec_ceil(TimePoint when) {
-  auto ns = when.time_since_epoch().count();
-  if (ns <= 0) return 1;  // 0 has no special meaning in sd-event, but keep clear of it
-  return static_cast<uint64_t>((ns + 999) / 1000);
 }
 
 Status block_signal(int signo) {
@@ -181,12 +166,7 @@ EventLoop::~EventLoop() { sd_event_unref(event_); }
 TimePoint EventLoop::now() const { return std::chrono::steady_clock::now(); }
 
 Handle EventLoop::schedule_at(TimePoint when, std::function<void()> fn) {
-  auto box = std::make_shared<Box<TimerFn>>(std::move(fn));
-  int r = sd_event_add_time(event_, &box->source, CLOCK_MONOTONIC, to_usec_ceil(when),
-                            kTimerAccuracyUsec, on_time, box.get());
-  // Only out of memory or a broken loop make this fail; a lost timer would hang the daemon.
-  HD_CHECK(r >= 0);
-  return make_handle(std::move(box));
+  return timers_.add(when, std::move(fn));
 }
 
 Result<Handle> EventLoop::watch_fd(int fd, uint32_t events, std::function<void(uint32_t)> fn) {
@@ -248,6 +228,8 @@ Status EventLoop::dispatch_first(const Handle& watch) {
   HD_CHECK(sd_event_source_get_event(box->source) == event_);
   int r = sd_event_source_set_priority(box->source, SD_EVENT_PRIORITY_IMPORTANT);
   if (r < 0) return fail_errno(-r, "raise fd watch priority");
+  std::erase_if(first_, [](const auto& w) { return w.expired(); });
+  first_.push_back(std::shared_ptr<sd_event_source*>(box->shared_from_this(), &box->source));
   return {};
 }
 
@@ -289,15 +271,54 @@ Handle EventLoop::defer(std::function<void()> fn) {
 }
 
 Result<int> EventLoop::run() {
-  int r = sd_event_loop(event_);
+  while (sd_event_get_state(event_) != SD_EVENT_FINISHED)
+    if (auto st = iterate(std::nullopt); !st) return std::unexpected(st.error());
+  int code = 0;
+  int r = sd_event_get_exit_code(event_, &code);
   if (r < 0) return fail_errno(-r, "run event loop");
-  return r;
+  return code;
 }
 
-Status EventLoop::run_once(Duration timeout) {
-  auto usec = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
-  int r = sd_event_run(event_, static_cast<uint64_t>(std::max<int64_t>(usec, 0)));
+Status EventLoop::run_once(Duration timeout) { return iterate(std::max(timeout, Duration::zero())); }
+
+// sd-event's epoll wait ends at our earliest deadline: no timerfd to arm, none to read.
+uint64_t EventLoop::wait_usec(std::optional<Duration> max_wait) {
+  std::optional<Duration> wait = max_wait;
+  if (auto next = timers_.next_deadline()) {
+    Duration until = std::max(*next - now(), Duration::zero());
+    if (!wait || until < *wait) wait = until;
+  }
+  if (!wait) return UINT64_MAX;  // no deadline: sleep until input
+  return static_cast<uint64_t>((wait->count() + 999) / 1000);  // never wake before the deadline
+}
+
+bool EventLoop::first_watch_pending() {
+  for (const auto& w : first_)
+    if (auto source = w.lock(); source && *source && sd_event_source_get_pending(*source) > 0)
+      return true;
+  return false;
+}
+
+// sd-event dispatches one source per iteration, highest priority first. Our timers come after
+// dispatch_first's watches (input that decides whether a due timer still matters), before the
+// other sources. While timers are due the wait does not block, so input that arrived meanwhile
+// is still seen first.
+Status EventLoop::iterate(std::optional<Duration> max_wait) {
+  int r = sd_event_prepare(event_);
+  if (r == 0) r = sd_event_wait(event_, wait_usec(max_wait));
   if (r < 0) return fail_errno(-r, "run event loop iteration");
+  int exit_code = 0;
+  const bool exiting = sd_event_get_exit_code(event_, &exit_code) >= 0;
+  if (r > 0 && (exiting || first_watch_pending())) {
+    r = sd_event_dispatch(event_);
+    if (r < 0) return fail_errno(-r, "dispatch event loop");
+    return {};
+  }
+  timers_.run_due(now());
+  if (r > 0) {
+    r = sd_event_dispatch(event_);
+    if (r < 0) return fail_errno(-r, "dispatch event loop");
+  }
   return {};
 }
 

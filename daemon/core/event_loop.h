@@ -1,6 +1,8 @@
-// The production event loop: a thin RAII wrapper over sd-event (epoll, CLOCK_MONOTONIC timers,
-// signalfd, pidfd child watches). One per process, single-threaded. It does not hide sd-event
-// from glue that needs it (watchdog, sd_notify) - raw() hands it out.
+// The production event loop: a thin RAII wrapper over sd-event (epoll, signalfd, pidfd child
+// watches) with its own CLOCK_MONOTONIC timers (TimerHeap: the loop's epoll wait ends at the
+// earliest deadline, so timers cost no system call). One per process, single-threaded. It does
+// not hide sd-event from glue that needs it (watchdog, sd_notify) - raw() hands it out, but
+// drive it only through run()/run_once(): sd_event_run would never fire our timers.
 #pragma once
 
 #include <signal.h>
@@ -10,12 +12,16 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "daemon/core/handle.h"
 #include "daemon/core/result.h"
 #include "daemon/core/scheduler.h"
+#include "daemon/core/timer_heap.h"
 
 typedef struct sd_event sd_event;
+typedef struct sd_event_source sd_event_source;
 
 namespace hadirector::core {
 
@@ -41,7 +47,7 @@ class EventLoop final : public Scheduler {
   // Changes the events of a watch made by watch_fd or watch_fd_batched.
   Status set_fd_events(const Handle& watch, uint32_t events);
   // Dispatches a watch made by watch_fd before timers and other sources that are due in the
-  // same iteration. For input that decides whether a due timer still matters: after a stall,
+  // same iteration (input that arrives while a due timer waits is looked for first, too). For input that decides whether a due timer still matters: after a stall,
   // VRRP adverts already queued must be read before an overdue master-down timer fires.
   Status dispatch_first(const Handle& watch);
 
@@ -72,7 +78,16 @@ class EventLoop final : public Scheduler {
  private:
   struct Batch;
   explicit EventLoop(sd_event* event) : event_(event) {}
+  // One iteration: wait for input or the next timer (at most max_wait; nullopt: no limit), then
+  // dispatch.
+  Status iterate(std::optional<Duration> max_wait);
+  uint64_t wait_usec(std::optional<Duration> max_wait);
+  bool first_watch_pending();
+
   sd_event* event_;
+  TimerHeap timers_;
+  // dispatch_first's watches: their sources, null once cancelled, expired once destroyed.
+  std::vector<std::weak_ptr<sd_event_source*>> first_;
   std::shared_ptr<Batch> batch_;  // watch_fd_batched's inner epoll, made on first use
 };
 

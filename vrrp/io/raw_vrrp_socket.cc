@@ -212,10 +212,12 @@ core::Status RawVrrpSocket::send(std::span<const uint8_t> payload, const IpAddre
 }
 
 void RawVrrpSocket::on_readable() {
-  // Bounded so that a flood on one interface cannot starve the rest of the loop.
+  // Bounded so that a flood on one interface cannot starve the rest of the loop. A short batch
+  // emptied the queue: asking again would only earn EAGAIN (a system call per advert), and the
+  // level-triggered watch brings us back for whatever arrives after.
   for (size_t read = 0; read < 4 * kBatch;) {
     int n = receive_batch();
-    if (n <= 0) return;
+    if (n < static_cast<int>(kBatch)) return;
     read += static_cast<size_t>(n);
   }
 }

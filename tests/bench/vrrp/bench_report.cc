@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 
 namespace hadirector::bench {
 namespace {
@@ -21,6 +22,11 @@ std::string number(double v) {
 
 bool quick() { return quick_mode; }
 void set_quick(bool on) { quick_mode = on; }
+
+int window_seconds(int quick_s, int full_s) {
+  if (const char* env = std::getenv("HD_BENCH_VRRP_WINDOW")) return std::max(1, std::atoi(env));
+  return quick_mode ? quick_s : full_s;
+}
 
 double median(std::vector<double> values) {
   std::erase_if(values, [](double v) { return std::isnan(v); });

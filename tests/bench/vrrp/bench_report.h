@@ -11,6 +11,9 @@ namespace hadirector::bench {
 // Set once by main() from --quick: fewer repetitions, shorter windows.
 bool quick();
 void set_quick(bool on);
+// A measuring window in seconds: HD_BENCH_VRRP_WINDOW when set (longer windows average out a
+// shared machine's noise), else `quick_s` or `full_s` by the mode.
+int window_seconds(int quick_s, int full_s);
 
 // Median of the values (nan when empty).
 double median(std::vector<double> values);

@@ -71,7 +71,7 @@ class SteadyState : public VrrpBenchLab {
 TEST_F(SteadyState, NoFlapsAtTenMsAdvertsWithBothCoresBusy) {
   const int window_s = quick() ? 5 : 60;
   double flaps[2] = {NAN, NAN};
-  for (Daemon kind : {Daemon::kHadirector, Daemon::kKeepalived}) {
+  for (Daemon kind : daemons()) {
     Pair p = start_pair(kind, 10, kind == Daemon::kHadirector);
     const int before_a = p.a->transitions(), before_b = p.b->transitions();
     {
@@ -91,10 +91,10 @@ TEST_F(SteadyState, NoFlapsAtTenMsAdvertsWithBothCoresBusy) {
 }
 
 TEST_F(SteadyState, CpuPerAdvertOfAnIdlePair) {
-  const int window_s = quick() ? 3 : 30;
+  const int window_s = window_seconds(3, 30);
   double sent[2] = {NAN, NAN}, received[2] = {NAN, NAN};
   probe().set_pinging(false);  // only adverts on the wire
-  for (Daemon kind : {Daemon::kHadirector, Daemon::kKeepalived}) {
+  for (Daemon kind : daemons()) {
     Pair p = start_pair(kind, 100, false);
     const auto pa = p.a->pids(), pb = p.b->pids();
     const auto split_a = per_process(pa), split_b = per_process(pb);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -37,6 +38,15 @@ int count_lines_with(const std::string& text, const std::string& a, const std::s
 }  // namespace
 
 const char* daemon_name(Daemon d) { return d == Daemon::kHadirector ? "hadirector" : "keepalived"; }
+
+std::vector<Daemon> daemons() {
+  const char* only = std::getenv("HD_BENCH_VRRP_DAEMON");
+  std::vector<Daemon> out;
+  for (Daemon d : {Daemon::kHadirector, Daemon::kKeepalived})
+    if (only == nullptr || *only == '\0' || std::string_view(only) == daemon_name(d))
+      out.push_back(d);
+  return out;
+}
 
 std::string hadirector_yaml(const std::vector<InstanceSpec>& instances, bool realtime) {
   std::string y = "version: 1\nvrrp:\n";

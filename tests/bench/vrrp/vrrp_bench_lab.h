@@ -16,6 +16,9 @@ namespace hadirector::bench {
 
 enum class Daemon { kHadirector, kKeepalived };
 const char* daemon_name(Daemon d);
+// The daemons a bench measures, in order: both, or the one HD_BENCH_VRRP_DAEMON names
+// ("hadirector" or "keepalived"), for profiling one side at a time.
+std::vector<Daemon> daemons();
 
 struct InstanceSpec {
   std::string name;

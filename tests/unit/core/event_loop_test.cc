@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <vector>
 
 namespace hadirector::core {
@@ -117,6 +118,43 @@ TEST(EventLoop, CallbackMayCancelAnotherSourceDueInTheSameIteration) {
   ASSERT_TRUE(loop->run_once(5ms).has_value());
   EXPECT_TRUE(first_fired);
   EXPECT_FALSE(second_fired);
+}
+
+// Timers live in the loop's own heap: the epoll wait ends at the deadline. A timerfd per timer
+// (sd-event time sources) cost a re-arm and a read on every VRRP advert.
+int timerfds_open() {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    auto target = std::filesystem::read_symlink(fd.path(), ec);
+    if (!ec && target.string() == "anon_inode:[timerfd]") ++n;
+  }
+  return n;
+}
+
+TEST(EventLoop, TimersArmNoTimerfd) {
+  auto loop = make_loop();
+  const int before = timerfds_open();
+  int fired = 0;
+  std::vector<Handle> handles;
+  for (int i = 1; i <= 5; ++i) handles.push_back(loop->schedule_after(i * 1ms, [&] { ++fired; }));
+  ASSERT_TRUE(run_until(*loop, [&] { return fired == 5; }));
+  EXPECT_EQ(timerfds_open(), before);
+}
+
+TEST(EventLoop, RunFiresTimersUntilExit) {
+  auto loop = make_loop();
+  int ticks = 0;
+  Handle tick;
+  std::function<void()> again = [&] {
+    if (++ticks == 3) return loop->exit(7);
+    tick = loop->schedule_after(1ms, again);
+  };
+  tick = loop->schedule_after(1ms, again);
+  auto code = loop->run();
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 7);
+  EXPECT_EQ(ticks, 3);
 }
 
 TEST(EventLoop, FdWatchReportsReadableSocketpair) {
