@@ -149,6 +149,7 @@ core::Result<CheckerEngine::Built> CheckerEngine::build(const config::Config& co
 
 core::Status CheckerEngine::configure(const config::Config& config) {
   drains_ = DrainStore(config.global.state_dir + "/drains.json");
+  const auto t0 = std::chrono::steady_clock::now();
   auto built = build(config, nullptr);
   if (!built) return std::unexpected(built.error());
   servers_ = std::move(built->servers);
@@ -158,6 +159,8 @@ core::Status CheckerEngine::configure(const config::Config& config) {
   for (auto& vs : servers_) evaluate(*vs, "");
   batch_ = false;
   push_table();
+  core::log_debug("configure: " + std::to_string(servers_.size()) +
+                  " virtual servers built, evaluated and pushed in " + ms_since(t0));
   sync_.configure(config.sync);
   if (!ipvs_started_) {
     ipvs_started_ = true;

@@ -30,10 +30,43 @@ cleanup() {
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
-since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$(now)"; }
-dest_count() { ip netns exec "$ns" grep -c -- '->' /proc/net/ip_vs || true; }
-weight_count() {  # destinations with weight $1
-  ip netns exec "$ns" awk -v w="$1" '$1 == "->" && $4 == w' /proc/net/ip_vs | wc -l
+# Times when the namespace's table reaches a state: one process started (and reading) before
+# the action, polling /proc/net/ip_vs every 20 ms, so no program start (50-100 ms each in the
+# VM) lies between the change and its detection. Prints "ready", then the epoch time or
+# "timeout". $1: minimum number of destinations, $2: weight they must have ("" any), $3 limit.
+watch_table() {
+  ip netns exec "$ns" python3 -u -c '
+import re, sys, time
+target, weight, limit = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+line = re.compile(rb"^  -> \S+ +\S+ +" + (weight.encode() if weight else rb"\d+") + rb" ", re.M)
+def count():
+    with open("/proc/net/ip_vs", "rb") as f:
+        return len(line.findall(f.read()))
+count()
+print("ready")
+start = time.time()
+while count() < target:
+    if time.time() - start > limit:
+        print("timeout")
+        sys.exit(0)
+    time.sleep(0.02)
+print(f"{time.time():.6f}")
+' "$@"
+}
+start_watch() {  # starts watch_table "$@" on fd 3 and waits until it reads the table
+  rm -f "$work/watch"
+  mkfifo "$work/watch"
+  watch_table "$@" >"$work/watch" &
+  pids+=("$!")
+  exec 3<"$work/watch"
+  read -r _ <&3 || true
+}
+finish_watch() {  # seconds from $1 to the watched state, or ">LIMIT" ($2) on timeout
+  local reached
+  read -r reached <&3 || reached=timeout
+  exec 3<&-
+  if [[ $reached == timeout ]]; then echo ">$2"; return; fi
+  python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$reached"
 }
 wait_until() {  # $1: limit in seconds; then a command; returns 1 on timeout
   local limit=$1 start=$SECONDS
@@ -79,32 +112,29 @@ run_one() {  # $1 tool (hadirector|keepalived), $2 S, $3 R; sets t_prog t_reload
   ip netns del "$ns" 2>/dev/null || true
   ip netns add "$ns"
   ip -n "$ns" link set lo up
+  if [[ $tool == hadirector ]]; then gen "$s" "$r" yaml 0 >"$work/h.yaml"
+  else gen "$s" "$r" keepalived 0 >"$work/k.conf"; fi
+  start_watch "$total" "" 600
+  start=$(now)
   if [[ $tool == hadirector ]]; then
-    gen "$s" "$r" yaml 0 >"$work/h.yaml"
-    start=$(now)
     ip netns exec "$ns" "$daemon" -f "$work/h.yaml" --runtime-dir "$work/run" \
-      --log-level "$log_level" 2>"$work/h.log" &
+      --log-level "$log_level" 2>"$work/h.log" 3<&- &
   else
-    gen "$s" "$r" keepalived 0 >"$work/k.conf"
-    start=$(now)
     ip netns exec "$ns" keepalived -n -C -f "$work/k.conf" -p "$work/k.pid" \
-      -c "$work/kc.pid" -r "$work/kr.pid" >"$work/k.log" 2>&1 &
+      -c "$work/kc.pid" -r "$work/kr.pid" >"$work/k.log" 2>&1 3<&- &
   fi
   pid=$!
   pids+=("$pid")
-  wait_until 600 eval '[[ $(dest_count) -ge $total ]]' || { echo "$tool: not programmed" >&2; return 1; }
-  t_prog=$(since "$start")
+  t_prog=$(finish_watch "$start" 600)
+  [[ $t_prog == ">"* ]] && { echo "$tool: not programmed" >&2; return 1; }
   sleep 1
   rss=$(rss_kb "$pid")
   if [[ $tool == hadirector ]]; then gen "$s" "$r" yaml 1 >"$work/h.yaml"
   else gen "$s" "$r" keepalived 1 >"$work/k.conf"; fi
+  start_watch "$changed" 7 60
   start=$(now)
   kill -HUP "$pid"
-  if wait_until 60 eval '[[ $(weight_count 7) -ge $changed ]]'; then
-    t_reload=$(since "$start")
-  else
-    t_reload=">60"
-  fi
+  t_reload=$(finish_watch "$start" 60)
   if [[ $tool == hadirector ]] && grep -q "ipvs-error\|ipvs: .*will retry" "$work/h.log"; then
     echo "hadirector: IPVS errors during the run (retried by the drift check):" >&2
     grep "will retry" "$work/h.log" | head -3 >&2
