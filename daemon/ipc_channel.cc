@@ -9,6 +9,18 @@
 #include <cerrno>
 
 namespace hadirector::daemon {
+namespace {
+
+// A configuration message is megabytes at 1,000 instances; a buffer that once held one keeps
+// its capacity (an mmap'd block, outside malloc_trim's reach) in every process's PSS for good.
+// Buffers above this are given back once empty; below it they are reused.
+constexpr size_t kKeptCapacity = 64 * 1024;
+
+void release_if_large(std::string& buffer) {
+  if (buffer.empty() && buffer.capacity() > kKeptCapacity) std::string().swap(buffer);
+}
+
+}  // namespace
 
 std::string encode_frame(const nlohmann::json& message) {
   std::string body = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -104,6 +116,7 @@ void IpcChannel::read_ready() {
   // frames are collected first and delivered after decoding.
   std::vector<nlohmann::json> frames;
   bool ok = decode_frames(in_, [&](nlohmann::json j) { frames.push_back(std::move(j)); }, error);
+  release_if_large(in_);
   for (auto& frame : frames) {
     if (!open()) return;
     on_message_(frame);
@@ -114,6 +127,7 @@ void IpcChannel::read_ready() {
 void IpcChannel::write_ready() {
   if (write_queued(fd_.get(), out_) == WriteOutcome::kFailed)
     return close(std::string("write failed: ") + strerrorname_np(errno));
+  release_if_large(out_);
   update_events();
 }
 

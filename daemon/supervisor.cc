@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -47,6 +48,12 @@ std::string ms(core::Duration d) {
 }
 
 }  // namespace
+
+bool worker_needed(const config::Config& config, const std::string& kind) {
+  if (kind == "checker") return !config.virtual_servers.empty() || config.sync.has_value();
+  if (kind == "snmp") return config.snmp.has_value();
+  return true;
+}
 
 Supervisor::Supervisor(core::EventLoop& loop, SupervisorOptions options)
     : loop_(loop), options_(std::move(options)), heartbeat_interval_(kDefaultHeartbeat) {}
@@ -98,9 +105,8 @@ core::Status Supervisor::start() {
     heartbeat_interval_ = std::min<core::Duration>(kDefaultHeartbeat, *watchdog_period_ / 4);
     watchdog_tick();
   }
-  add_worker("vrrp");
-  add_worker("checker");
-  if (active_.parsed.snmp) add_worker("snmp");
+  for (const char* kind : {"vrrp", "checker", "snmp"})
+    if (worker_needed(active_.parsed, kind)) add_worker(kind);
   for (auto& w : workers_) {
     if (auto spawned = w->spawn(); !spawned) return spawned;
   }
@@ -172,27 +178,36 @@ void Supervisor::add_worker(const std::string& kind) {
   workers_.push_back(std::make_unique<WorkerProcess>(loop_, kind, std::move(argv), hooks));
 }
 
-void Supervisor::apply_snmp_worker() {
-  WorkerProcess* snmp = find_worker("snmp");
-  if (active_.parsed.snmp && !snmp) {
-    add_worker("snmp");
+void Supervisor::start_needed_workers() {
+  for (const char* kind : {"checker", "snmp"}) {
+    if (!worker_needed(active_.parsed, kind)) continue;
+    // One still stopping from an earlier reload does not count: it is on its way out.
+    if (WorkerProcess* w = find_worker(kind); w && !w->stopping()) continue;
+    core::log_info(std::string("the configuration needs the ") + kind + " worker: starting it");
+    add_worker(kind);
     if (auto spawned = workers_.back()->spawn(); !spawned)
-      core::log_error("snmp worker: " + spawned.error().message() + "; retrying");
-  } else if (!active_.parsed.snmp && snmp) {
-    core::log_info("snmp section removed: stopping the snmp worker");
-    snmp->stop(kStopGrace, [this] {
-      snmp_removal_ = loop_.defer([this] {
-        if (stopping_) return;  // shutdown walks workers_ by index
-        std::erase_if(workers_, [](const auto& w) { return w->name() == "snmp"; });
-      });
-    });
+      core::log_error(std::string(kind) + " worker: " + spawned.error().message() + "; retrying");
   }
 }
 
+void Supervisor::retire_unneeded(const std::string& kind) {
+  WorkerProcess* worker = find_worker(kind);
+  if (!worker || worker->stopping() || worker_needed(active_.parsed, kind)) return;
+  core::log_info("the configuration leaves the " + kind + " worker nothing to do: stopping it");
+  worker->stop(kStopGrace, [this] {
+    retired_sweep_ = loop_.defer([this] {
+      if (stopping_) return;  // shutdown walks workers_ by index
+      std::erase_if(workers_, [](const auto& w) { return w->stopping() && !w->running(); });
+    });
+  });
+}
+
 WorkerProcess* Supervisor::find_worker(const std::string& name) {
+  // A worker being retired may still be there beside its successor: the successor answers.
+  WorkerProcess* found = nullptr;
   for (auto& w : workers_)
-    if (w->name() == name) return w.get();
-  return nullptr;
+    if (w->name() == name && (!found || found->stopping())) found = w.get();
+  return found;
 }
 
 void Supervisor::send_config(WorkerProcess& worker, const ActiveConfig& config) {
@@ -302,7 +317,8 @@ void Supervisor::reload(std::optional<Responder> requester) {
   active_ = ActiveConfig{active_.generation + 1, std::move(tree), std::move(*loaded)};
   if (auto metrics = apply_metrics_listen(); !metrics)
     core::log_error(metrics.error().message() + "; /metrics is off until the next reload");
-  apply_snmp_worker();
+  start_needed_workers();
+  retire_unneeded("snmp");
   accept_filter_.apply(active_.parsed);
   if (auto group = control_->set_read_group(active_.parsed.control.read_group); !group)
     core::log_error(group.error().message());
@@ -345,6 +361,10 @@ void Supervisor::finish_reload() {
   nlohmann::json reply = {{"ok", done.worker_errors.empty()}, {"generation", done.generation}};
   if (!done.worker_errors.empty()) reply["errors"] = done.worker_errors;
   for (const auto& r : done.requesters) r.send(reply);
+  // A checker that failed to apply may still hold IPVS services: it stays.
+  if (std::ranges::none_of(done.worker_errors,
+                           [](const std::string& e) { return e.starts_with("checker"); }))
+    retire_unneeded("checker");
   if (reload_queued_) {
     reload_queued_ = false;
     auto requesters = std::exchange(queued_requesters_, {});

@@ -31,6 +31,11 @@ struct SupervisorOptions {
   std::string log_level;
 };
 
+// Whether `config` gives the worker `kind` ("vrrp", "checker", "snmp") anything to do. The
+// VRRP worker always runs (it also owns the VIPs' absence); the checker serves virtual servers
+// and connection sync; the snmp worker the `snmp:` section.
+bool worker_needed(const config::Config& config, const std::string& kind);
+
 class Supervisor {
  public:
   Supervisor(core::EventLoop& loop, SupervisorOptions options);
@@ -68,8 +73,12 @@ class Supervisor {
   core::Status install_signals();
   core::Status write_pid_file();
   void add_worker(const std::string& kind);
-  // Starts the snmp worker when the `snmp:` section appears, stops it when it goes away.
-  void apply_snmp_worker();
+  // The checker and snmp workers run only while the configuration gives them work (virtual
+  // servers or sync; the `snmp:` section): started when a reload adds it. retire_unneeded()
+  // stops one a reload left without work: the snmp worker at once, the checker once it has
+  // applied that configuration (deleting its IPVS services, stopping the sync daemon).
+  void start_needed_workers();
+  void retire_unneeded(const std::string& kind);
   WorkerProcess* find_worker(const std::string& name);
 
   // Worker messages.
@@ -136,14 +145,16 @@ class Supervisor {
   std::map<uint64_t, PendingCommand> commands_;
   uint64_t next_request_id_ = 1;
   std::vector<Responder> event_subscribers_;
-  std::deque<nlohmann::json> recent_events_;
+  // The last events for `events` with "since", kept serialised: as JSON trees, the 1,000
+  // transitions of a large configuration's start held ~1 MB.
+  std::deque<std::pair<uint64_t, std::string>> recent_events_;  // (seq, JSON text)
   uint64_t event_seq_ = 0;
   bool announced_ready_ = false;
   bool stopping_ = false;
   core::TimePoint started_at_{};
   std::string pid_file_;
   core::Handle stop_step_;
-  core::Handle snmp_removal_;
+  core::Handle retired_sweep_;  // removes stopped workers from workers_
 };
 
 }  // namespace hadirector::daemon

@@ -40,8 +40,8 @@ void Supervisor::on_control_request(const nlohmann::json& request, const Respond
     // With "since": N, replay the kept events after sequence N first.
     if (request.contains("since") && request["since"].is_number_unsigned()) {
       uint64_t since = request["since"].get<uint64_t>();
-      for (const auto& e : recent_events_)
-        if (json_u64(e, "seq") > since) responder.send(e);
+      for (const auto& [seq, text] : recent_events_)
+        if (seq > since) responder.send(nlohmann::json::parse(text, nullptr, false));
     }
     event_subscribers_.push_back(responder);
     return;
@@ -53,6 +53,13 @@ void Supervisor::on_control_request(const nlohmann::json& request, const Respond
     return;
   }
   if (cmd == "reload") return reload(responder);
+  if ((cmd == "drain" || cmd == "enable") && !worker_needed(active_.parsed, "checker")) {
+    // No checker runs without virtual servers: answer as it would.
+    responder.send({{"ok", false},
+                    {"error", "no virtual server named '" +
+                                  json_string(request, "virtual_server") + "'"}});
+    return;
+  }
   if (cmd == "drain" || cmd == "enable") return forward_command("checker", request, responder);
   if (cmd == "demote" || cmd == "restore") return forward_command("vrrp", request, responder);
   responder.send({{"ok", false}, {"error", "unknown command '" + cmd + "'"}});
@@ -207,7 +214,8 @@ void Supervisor::on_worker_event(WorkerProcess& worker, const nlohmann::json& ev
   nlohmann::json stamped = event;
   stamped["seq"] = ++event_seq_;
   stamped["source"] = worker.name();
-  recent_events_.push_back(stamped);
+  recent_events_.emplace_back(
+      event_seq_, stamped.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (recent_events_.size() > kRecentEvents) recent_events_.pop_front();
   std::erase_if(event_subscribers_, [&](const Responder& r) { return !r.send(stamped); });
   if (WorkerProcess* snmp = find_worker("snmp"); snmp && snmp->ready())

@@ -80,12 +80,33 @@ core::Status VrrpModule::ensure_io() {
   return {};
 }
 
+namespace {
+
+config::Config settings_of(const config::Config& c) {
+  config::Config s;
+  s.global = c.global;
+  s.vrrp.realtime = c.vrrp.realtime;
+  s.vrrp.scripts = c.vrrp.scripts;
+  s.vrrp.sync_groups = c.vrrp.sync_groups;
+  return s;
+}
+
+std::vector<std::string> names_of(const std::vector<config::VrrpInstance>& instances) {
+  std::vector<std::string> names;
+  names.reserve(instances.size());
+  for (const auto& i : instances) names.push_back(i.name);
+  return names;
+}
+
+}  // namespace
+
 core::Status VrrpModule::configure(const config::Config& config) {
   if (auto s = ensure_io(); !s) return s;
-  config_ = config;
+  config_ = settings_of(config);
+  order_ = names_of(config.vrrp.instances);
   apply_realtime(config.vrrp.realtime);
   apply_scripts(config);
-  apply_files();
+  apply_files(config);
   open_demotions(config);
   for (const auto& cfg : config.vrrp.instances) add_instance(cfg);
   apply_groups();
@@ -95,11 +116,13 @@ core::Status VrrpModule::configure(const config::Config& config) {
 
 core::Status VrrpModule::reconfigure(const config::Config&, const config::Config& new_config,
                                      const config::ConfigDiff& diff) {
-  const config::Config old = std::exchange(config_, new_config);
+  const bool was_realtime = config_.vrrp.realtime;
+  config_ = settings_of(new_config);
+  order_ = names_of(new_config.vrrp.instances);
   open_demotions(new_config);
-  if (new_config.vrrp.realtime != old.vrrp.realtime) apply_realtime(new_config.vrrp.realtime);
+  if (new_config.vrrp.realtime != was_realtime) apply_realtime(new_config.vrrp.realtime);
   apply_scripts(new_config);
-  apply_files();
+  apply_files(new_config);
   for (const auto& name : diff.instances_removed) remove_instance(name);
   std::vector<std::string> to_start;
   for (const auto& name : diff.instances_changed) {
@@ -170,9 +193,9 @@ void VrrpModule::apply_scripts(const config::Config& config) {
   }
 }
 
-void VrrpModule::apply_files() {
+void VrrpModule::apply_files(const config::Config& config) {
   std::vector<std::string> paths;
-  for (const auto& i : config_.vrrp.instances)
+  for (const auto& i : config.vrrp.instances)
     for (const auto& f : i.track.files)
       if (std::ranges::find(paths, f.path) == paths.end()) paths.push_back(f.path);
   files_->set_paths(paths);

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "daemon/core/child_process.h"
 #include "daemon/vrrp_module_demotions.h"
@@ -75,7 +76,7 @@ class VrrpModule final : public WorkerModule {
   bool demotion_applies(const config::VrrpInstance& config) const;
   nlohmann::json set_demoted(const std::string& name, bool on);
   void apply_scripts(const config::Config& config);
-  void apply_files();
+  void apply_files(const config::Config& config);
   void apply_groups();
   void on_transition(const vrrp::TransitionRecord& record);
   void apply_realtime(bool realtime);
@@ -85,7 +86,10 @@ class VrrpModule final : public WorkerModule {
   core::ChildRunner runner_;
   VrrpIo io_;
   std::unique_ptr<vrrp::VrrpSocketRegistry> sockets_;
+  // The settings consulted after configure (global, scripts, sync groups): without the
+  // instances, which keep their own configuration (a second copy was ~600 KB at 1,000).
   config::Config config_;
+  std::vector<std::string> order_;  // instance names in configuration order, for the status
   vrrp::TrackedStates states_;
   std::map<std::string, std::unique_ptr<vrrp::ScriptMonitor>> scripts_;
   std::unique_ptr<vrrp::FileMonitor> files_;

@@ -101,10 +101,10 @@ std::string iso_time_now() {
 
 nlohmann::json VrrpModule::status() const {
   nlohmann::json instances = nlohmann::json::array();
-  for (const auto& cfg : config_.vrrp.instances) {
-    if (const vrrp::VrrpInstance* i = instance(cfg.name)) {
+  for (const auto& name : order_) {
+    if (const vrrp::VrrpInstance* i = instance(name)) {
       instances.push_back(instance_json(*i));
-      instances.back()["demoted"] = demoted(cfg.name);
+      instances.back()["demoted"] = demoted(name);
     }
   }
   return {{"vrrp",

@@ -50,6 +50,8 @@ class WorkerProcess {
   int restarts() const { return restarts_; }
   bool running() const { return pid_ > 0; }
   bool ready() const { return ready_; }
+  // stop() was called: it will not be restarted.
+  bool stopping() const { return stopping_; }
   void set_ready(bool ready) { ready_ = ready; }
   core::TimePoint started_at() const { return started_at_; }
   core::Duration since_last_pong() const;

@@ -236,12 +236,13 @@ void VrrpInstance::feed(const Event& event) {
   pending_.push_back(event);
   if (feeding_) return;
   feeding_ = true;
-  while (!pending_.empty()) {
-    const Event next = pending_.front();
-    pending_.pop_front();
+  // In order: events the actions feed back are appended and handled in turn.
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    const Event next = pending_[i];
     Output out = machine_->handle(next);
     for (const Action& action : out.actions) execute(action);
   }
+  pending_.clear();
   feeding_ = false;
 }
 

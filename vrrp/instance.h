@@ -9,7 +9,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -192,7 +191,7 @@ class VrrpInstance {
   bool started_ = false;
   bool hide_transitions_ = false;
   bool feeding_ = false;
-  std::deque<Event> pending_;
+  std::vector<Event> pending_;  // not a deque: that allocated ~500 bytes per instance
   core::Handle socket_sub_, link_sub_, address_sub_, resync_sub_;
   core::Handle advert_timer_, master_down_timer_, preempt_timer_;
   core::Handle source_refresh_;  // coalesces address events into one lookup

@@ -17,8 +17,29 @@ namespace {
 
 constexpr long kRssBoundKb = 4096;
 
+// A virtual server, so the checker worker runs (it is not started without one).
+std::string with_checker(std::string yaml) {
+  return yaml +
+         "virtual_servers:\n  - name: web-http\n    address: 192.0.2.100:80\n    protocol: tcp\n"
+         "    real_servers:\n      - address: 198.51.100.11:80\n";
+}
+
 class FaultProcess : public FaultPair {
  protected:
+  // Reloads the master with a virtual server: its checker worker starts.
+  void start_checker() {
+    a_->write_config(with_checker(director_yaml(200, false, "192.0.2.1", "192.0.2.2")));
+    ASSERT_EQ(a_->ctl({"reload"}).exit_code, 0) << a_->log();
+    // Ready: its figures are taken after it has loaded and applied the configuration.
+    ASSERT_TRUE(eventually([&] {
+      const auto status = a_->status();
+      for (const auto& p : status.value("processes", nlohmann::json::array()))
+        if (p.value("name", "") == "checker") return p.value("ready", false);
+      return false;
+    })) << a_->log();
+    while (a_->next_notify(std::chrono::milliseconds(0))) {
+    }
+  }
   std::map<std::string, ProcFigures> figures() {
     std::map<std::string, ProcFigures> out;
     out["supervisor"] = proc_figures(a_->pid());
@@ -28,14 +49,15 @@ class FaultProcess : public FaultPair {
 };
 
 TEST_F(FaultProcess, HundredReloadsHalfInvalidCauseNoTransitionAndNoGrowth) {
+  start_checker();
   const int reloads = static_cast<int>(fault_param("HD_FAULT_RELOADS", 100, 100));
   const double seconds = fault_param("HD_FAULT_RELOAD_SECONDS", 5, 10);
   const int ta = transitions(1, "web"), tb = transitions(2, "web");
   const int generation = a_->status().value("generation", 0);
   const auto before = figures();
-  const std::string base = director_yaml(200, false, "192.0.2.1", "192.0.2.2");
+  const std::string base = with_checker(director_yaml(200, false, "192.0.2.1", "192.0.2.2"));
   const std::string with_vip =
-      director_yaml(200, false, "192.0.2.1", "192.0.2.2", ", 192.0.2.150/24");
+      with_checker(director_yaml(200, false, "192.0.2.1", "192.0.2.2", ", 192.0.2.150/24"));
   const char* invalid[] = {"version: 1\nvrrp: [unterminated\n",
                            "version: 1\nvrrp:\n  instances:\n    - {name: web, vrid: 300}\n",
                            "version: 1\nglobal: {no_such_key: 1}\n"};
@@ -90,6 +112,7 @@ TEST_F(FaultProcess, HundredReloadsHalfInvalidCauseNoTransitionAndNoGrowth) {
 }
 
 TEST_F(FaultProcess, KillingEachWorkerTenTimesNeverFailsOverToThePeer) {
+  start_checker();
   const int rounds = static_cast<int>(fault_param("HD_FAULT_KILLS", 10, 10));
   const int tb = transitions(2, "web"), tb_uni = transitions(2, "uni");
   bool peer_took = false;

@@ -177,5 +177,47 @@ TEST_F(SupervisorTest, RefusesASecondDaemonOnTheSameRuntimeDir) {
   EXPECT_EQ(daemon_.status()["generation"], 1);  // the first one is unharmed
 }
 
+// Without virtual servers (or sync) the checker worker has nothing to do: it is not started,
+// its sections of the status stay empty and drain says there is no such virtual server. A
+// reload that adds one starts it; one that removes the last stops it.
+TEST(SupervisorWorkers, CheckerRunsOnlyWhileTheConfigurationHasVirtualServers) {
+  const std::string full = kConfig;
+  const std::string vrrp_only = full.substr(0, full.find("virtual_servers:"));
+  DaemonHarness d{vrrp_only};
+  d.start();
+  ASSERT_TRUE(d.wait_notify("READY=1")) << d.log();
+  auto names = [&] {
+    std::vector<std::string> out;
+    const auto status = d.status();
+    for (const auto& p : status["processes"]) out.push_back(p["name"]);
+    return out;
+  };
+  EXPECT_EQ(names(), (std::vector<std::string>{"supervisor", "vrrp"}));
+  auto s = d.status();
+  EXPECT_EQ(s["ready"], true);
+  EXPECT_EQ(s["virtual_servers"], nlohmann::json::array());
+  EXPECT_FALSE(s.contains("unanswered")) << s.dump();
+  auto drained = d.ctl({"drain", "web-http", "198.51.100.11:80"});
+  EXPECT_NE(drained.exit_code, 0);
+  EXPECT_NE((drained.out + drained.err).find("no virtual server named 'web-http'"),
+            std::string::npos)
+      << drained.out << drained.err;
+
+  d.write_config(kConfig);
+  ASSERT_EQ(d.ctl({"reload"}).exit_code, 0) << d.log();
+  ASSERT_TRUE(eventually([&] { return d.status()["virtual_servers"].size() == 1; })) << d.log();
+  const pid_t checker = d.worker_pid("checker");
+  EXPECT_GT(checker, 0);
+  EXPECT_EQ(names(), (std::vector<std::string>{"supervisor", "vrrp", "checker"}));
+
+  d.write_config(vrrp_only);
+  ASSERT_EQ(d.ctl({"reload"}).exit_code, 0) << d.log();
+  ASSERT_TRUE(d.wait_log("worker checker stopped")) << d.log();
+  EXPECT_TRUE(eventually([&] { return names().size() == 2; })) << d.log();
+  EXPECT_NE(::kill(checker, 0), 0);  // gone, not restarted
+  EXPECT_EQ(d.status()["virtual_servers"], nlohmann::json::array());
+  EXPECT_EQ(d.status()["ready"], true);
+}
+
 }  // namespace
 }  // namespace hadirector::testing
