@@ -171,14 +171,16 @@ core::Result<HalfOpenProber::Ticket> HalfOpenProber::probe(const dgram::SocketAd
 void HalfOpenProber::cancel(const Ticket& ticket) { pending_.erase(ticket); }
 
 void HalfOpenProber::flush() {
+  // An answer's callback may drop the last checker holding this prober.
+  std::shared_ptr<HalfOpenProber> keep = shared_from_this();
   core::Handle self = std::move(flush_);  // a probe queued by a callback below arms a new one
   flush(v4_);
   flush(v6_);
 }
 
 void HalfOpenProber::flush(Family& family) {
-  std::vector<Outgoing> queue = std::move(family.queue);
-  family.queue.clear();
+  std::vector<Outgoing>& queue = family.sending;
+  queue.swap(family.queue);  // probes queued by the callbacks below go to the emptied one
   // Probes cancelled since they were queued are not sent.
   std::erase_if(queue, [this](const Outgoing& o) { return !pending_.contains(o.ticket); });
   mmsghdr messages[kBatch];
@@ -210,9 +212,11 @@ void HalfOpenProber::flush(Family& family) {
     pending_.erase(it);
     client->on_answer(Answer::kSendFailed, error);
   }
+  queue.clear();
 }
 
 void HalfOpenProber::receive(Family& family) {
+  std::shared_ptr<HalfOpenProber> keep = shared_from_this();  // as in flush()
   char buffers[kBatch][kAnswerBytes];
   iovec vectors[kBatch];
   sockaddr_storage names[kBatch];

@@ -22,7 +22,7 @@
 
 namespace hadirector::checkers::tcp {
 
-class HalfOpenProber {
+class HalfOpenProber : public std::enable_shared_from_this<HalfOpenProber> {
  public:
   enum class Answer { kListening, kRefused, kSendFailed };
   class Client {
@@ -82,7 +82,7 @@ class HalfOpenProber {
     Ticket ticket;
     sockaddr_in6 to;  // large enough for either family
     socklen_t to_length;
-    std::string segment;
+    SynBytes segment;
   };
   struct Family {
     bool v6 = false;
@@ -92,6 +92,7 @@ class HalfOpenProber {
     uint16_t port = 0;
     core::Handle watch;
     std::vector<Outgoing> queue;
+    std::vector<Outgoing> sending;  // the batch being sent; kept for its capacity
   };
 
   explicit HalfOpenProber(core::EventLoop& loop);

@@ -1,5 +1,7 @@
 #include "checkers/tcp/syn_segment.h"
 
+#include <cstring>
+
 #include "checkers/icmp/icmp_packet.h"
 
 namespace hadirector::checkers::tcp {
@@ -20,29 +22,40 @@ uint16_t u16(std::string_view b, size_t i) {
 uint32_t u32(std::string_view b, size_t i) {
   return static_cast<uint32_t>(u16(b, i)) << 16 | u16(b, i + 2);
 }
-void put16(std::string& out, uint16_t v) {
-  out += static_cast<char>(v >> 8);
-  out += static_cast<char>(v & 0xFF);
+void put16(char* out, uint16_t v) {
+  out[0] = static_cast<char>(v >> 8);
+  out[1] = static_cast<char>(v & 0xFF);
 }
-void put32(std::string& out, uint32_t v) {
+void put32(char* out, uint32_t v) {
   put16(out, static_cast<uint16_t>(v >> 16));
-  put16(out, static_cast<uint16_t>(v & 0xFFFF));
+  put16(out + 2, static_cast<uint16_t>(v & 0xFFFF));
 }
 
-// RFC 793 / RFC 8200 §8.1 pseudo-header: addresses, protocol and the segment's length.
-std::string pseudo_header(const SynFields& syn, size_t length) {
-  std::string out;
-  out += syn.source.view();
-  out += syn.destination.view();
+// The one's-complement sum (folded, not inverted) of an even number of bytes.
+uint32_t sum16(std::string_view bytes) {
+  return static_cast<uint16_t>(~icmp::internet_checksum(bytes));
+}
+
+// RFC 793 / RFC 8200 §8.1: the checksum covers a pseudo-header (addresses, protocol, the
+// segment's length) and the segment. Both have even lengths, so their sums simply add.
+uint16_t tcp_checksum(const SynFields& syn, std::string_view segment) {
+  char pseudo[40];
+  const size_t a = syn.source.v6 ? 16 : 4;
+  std::memcpy(pseudo, syn.source.bytes.data(), a);
+  std::memcpy(pseudo + a, syn.destination.bytes.data(), a);
+  size_t n = 2 * a;
   if (syn.source.v6) {
-    put32(out, static_cast<uint32_t>(length));
-    put32(out, kProtocolTcp);
+    put32(pseudo + n, static_cast<uint32_t>(segment.size()));
+    put32(pseudo + n + 4, kProtocolTcp);
+    n += 8;
   } else {
-    out += '\0';
-    out += static_cast<char>(kProtocolTcp);
-    put16(out, static_cast<uint16_t>(length));
+    put16(pseudo + n, kProtocolTcp);
+    put16(pseudo + n + 2, static_cast<uint16_t>(segment.size()));
+    n += 4;
   }
-  return out;
+  uint32_t sum = sum16({pseudo, n}) + sum16(segment);
+  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
 }
 
 Segment dropped(SegmentDrop why) {
@@ -53,24 +66,18 @@ Segment dropped(SegmentDrop why) {
 
 }  // namespace
 
-std::string encode_syn(const SynFields& syn) {
-  std::string tcp;
-  tcp.reserve(kTcpHeader + 4);
-  put16(tcp, syn.source_port);
-  put16(tcp, syn.destination_port);
-  put32(tcp, syn.sequence);
-  put32(tcp, 0);                    // ack
-  tcp += static_cast<char>(6 << 4);  // data offset: 6 words (one option)
-  tcp += static_cast<char>(kSyn);
-  put16(tcp, 64240);  // window
-  put16(tcp, 0);      // checksum, filled below
-  put16(tcp, 0);      // urgent pointer
-  tcp += '\x02';      // MSS option, length 4
-  tcp += '\x04';
-  put16(tcp, syn.source.v6 ? kMssV6 : kMssV4);
-  const uint16_t sum = icmp::internet_checksum(pseudo_header(syn, tcp.size()) + tcp);
-  tcp[16] = static_cast<char>(sum >> 8);
-  tcp[17] = static_cast<char>(sum & 0xFF);
+SynBytes encode_syn(const SynFields& syn) {
+  SynBytes tcp{};
+  put16(&tcp[0], syn.source_port);
+  put16(&tcp[2], syn.destination_port);
+  put32(&tcp[4], syn.sequence);       // ack (8..11), checksum (16..17), urgent: zero
+  tcp[12] = static_cast<char>(6 << 4);  // data offset: 6 words (one option)
+  tcp[13] = static_cast<char>(kSyn);
+  put16(&tcp[14], 64240);  // window
+  tcp[20] = 2;             // MSS option, length 4
+  tcp[21] = 4;
+  put16(&tcp[22], syn.source.v6 ? kMssV6 : kMssV4);
+  put16(&tcp[16], tcp_checksum(syn, {tcp.data(), tcp.size()}));
   return tcp;
 }
 

@@ -33,7 +33,10 @@ struct SynFields {
 };
 
 // The TCP header of a SYN (20 bytes plus an MSS option), checksum filled for either family.
-std::string encode_syn(const SynFields& syn);
+// A fixed array: one is built per probe, and a string of this size would be an allocation.
+inline constexpr size_t kSynLength = 24;
+using SynBytes = std::array<char, kSynLength>;
+SynBytes encode_syn(const SynFields& syn);
 
 enum class SegmentKind { kSynAck, kReset };
 

@@ -43,7 +43,7 @@ class TcpChecker final : public net::ExchangeChecker {
   TcpChecker(core::EventLoop& loop, CheckTarget target, std::string key, TcpParams params)
       : ExchangeChecker(loop, std::move(target), std::move(key)),
         params_(std::move(params)),
-        connected_("connected to " + this->target().to_string()) {}
+        connected_("connected") {}
 
  private:
   bool matches(std::string_view received) const {
@@ -74,7 +74,9 @@ class TcpChecker final : public net::ExchangeChecker {
   }
 
   TcpParams params_;
-  const std::string connected_;  // every success says the same: built once, not per probe
+  // Every success says the same, short enough for the string's inline buffer: a longer one
+  // was an allocation per probe (the target is in every log line and status entry anyway).
+  const std::string connected_;
 };
 
 // A bare check done with a SYN: HalfOpenProber sends it and reads the answer; the real
@@ -87,7 +89,7 @@ class HalfOpenChecker final : public Checker, private HalfOpenProber::Client {
         prober_(std::move(prober)),
         peer_(peer),
         key_(std::move(key)),
-        listening_(target.to_string() + " answered a SYN (half-open)"),
+        listening_("SYN-ACK"),  // short: see connected_ above
         refused_(target.to_string() + " answered a SYN with a reset") {}
   ~HalfOpenChecker() override { cancel(); }
 

@@ -198,7 +198,9 @@ def measure(daemon, args, pid):
         time.sleep(max(0.0, args.warmup + args.duration - (time.monotonic() - started)))
         cpu1, wake1, t1 = cpu_ns(pid), wakeups(pid), time.monotonic()
         mem = memory_kib(pid)
-        out, _ = listener.communicate(timeout=60)
+        out, err = listener.communicate(timeout=60)
+        if listener.returncode != 0:
+            raise RuntimeError(f"listener exited with {listener.returncode}: {err[-2000:]}")
         if perf is not None:
             perf.wait(timeout=120)
     finally:

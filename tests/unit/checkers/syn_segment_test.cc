@@ -40,7 +40,8 @@ std::string answer(uint8_t flags, uint32_t ack, bool ipv4 = true, uint16_t to_po
 
 TEST(SynSegmentTest, SynCarriesPortsSequenceAndAValidChecksum) {
   SynFields syn{v4(10, 0, 0, 1), v4(10, 0, 0, 2), 40000, 8080, 0x01020304};
-  const std::string seg = encode_syn(syn);
+  const SynBytes bytes = encode_syn(syn);
+  const std::string seg(bytes.data(), bytes.size());
   ASSERT_EQ(seg.size(), 24u);
   EXPECT_EQ(static_cast<uint8_t>(seg[13]), 0x02);  // SYN only
   EXPECT_EQ(seg.substr(4, 4), std::string("\x01\x02\x03\x04", 4));
@@ -52,7 +53,8 @@ TEST(SynSegmentTest, SynCarriesPortsSequenceAndAValidChecksum) {
 
 TEST(SynSegmentTest, Ipv6ChecksumCoversTheLongPseudoHeader) {
   SynFields syn{v6_loopback(), v6_loopback(), 40000, 443, 7};
-  const std::string seg = encode_syn(syn);
+  const SynBytes bytes = encode_syn(syn);
+  const std::string seg(bytes.data(), bytes.size());
   std::string pseudo = std::string(syn.source.view()) + std::string(syn.destination.view());
   pseudo += std::string("\0\0\0\x18\0\0\0\x06", 8);
   EXPECT_EQ(icmp::internet_checksum(pseudo + seg), 0);
