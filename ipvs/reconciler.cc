@@ -296,8 +296,8 @@ void Reconciler::remember_synced(const std::vector<DesiredService>& planned,
   }
   if (!from_cache) synced_.clear();
   for (const auto& d : planned) synced_.insert_or_assign(d.service.name(), d);
-  if (synced_.size() > wanted.size())
-    std::erase_if(synced_, [&](const auto& entry) { return !wanted.contains(entry.first); });
+  // One no longer wanted (deleted, or withdrawn) must be planned when it is wanted again.
+  std::erase_if(synced_, [&](const auto& entry) { return !wanted.contains(entry.first); });
 }
 
 SyncReport Reconciler::sync(const std::vector<DesiredService>& all_desired, core::TimePoint now,

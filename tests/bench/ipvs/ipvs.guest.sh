@@ -31,8 +31,10 @@ cleanup() {
 trap cleanup EXIT
 now() { date +%s.%N; }
 # Times when the namespace's table reaches a state: one process started (and reading) before
-# the action, polling /proc/net/ip_vs every 20 ms, so no program start (50-100 ms each in the
-# VM) lies between the change and its detection. Prints "ready", then the epoch time or
+# the action, polling /proc/net/ip_vs, so no program start (50-100 ms each in the VM) lies
+# between the change and its detection. It sleeps twice as long as a read took (at least
+# 20 ms): reading 40,000 entries is slow under emulation and must not take a whole vCPU from
+# the daemon being timed. Prints "ready", then the epoch time or
 # "timeout". $1: minimum number of destinations, $2: weight they must have ("" any), $3 limit.
 watch_table() {
   ip netns exec "$ns" python3 -u -c '
@@ -45,11 +47,14 @@ def count():
 count()
 print("ready")
 start = time.time()
-while count() < target:
-    if time.time() - start > limit:
+while True:
+    before = time.time()
+    if count() >= target:
+        break
+    if before - start > limit:
         print("timeout")
         sys.exit(0)
-    time.sleep(0.02)
+    time.sleep(max(0.02, 2 * (time.time() - before)))
 print(f"{time.time():.6f}")
 ' "$@"
 }

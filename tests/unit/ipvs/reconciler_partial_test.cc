@@ -104,5 +104,18 @@ TEST(ReconcilerPartial, ServiceNoLongerDesiredIsDeletedOthersUntouched) {
   EXPECT_EQ(kernel.list_services()->size(), 3u);
 }
 
+TEST(ReconcilerPartial, WithdrawnServiceWantedAgainIsAddedAgain) {
+  FakeIpvsClient kernel;
+  Reconciler r(kernel);
+  auto both = table(2, 5);
+  ASSERT_TRUE(r.sync({both[0]}, kNow).errors.empty());
+  // 10.0.0.1 withdrawn (following an instance that is not MASTER) while 10.0.0.2 comes in.
+  ASSERT_TRUE(r.sync({both[1]}, kNow, {both[0].service}, ReadMode::kCached).errors.empty());
+  ASSERT_EQ(kernel.list_services()->size(), 1u);
+  SyncReport report = r.sync(both, kNow, {}, ReadMode::kCached);
+  EXPECT_EQ(report.applied.size(), 3u);  // the service and its two real servers
+  EXPECT_EQ(kernel.list_services()->size(), 2u);
+}
+
 }  // namespace
 }  // namespace hadirector::ipvs
