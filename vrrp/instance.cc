@@ -277,9 +277,11 @@ void VrrpInstance::execute(const Action& action) {
              action);
 }
 
-void VrrpInstance::start_timer(core::Handle& timer, core::TimePoint deadline, Event event) {
-  timer = deps_.scheduler.schedule_at(deadline, [this, deadline, event] {
-    const auto late = deps_.scheduler.now() - deadline;
+void VrrpInstance::start_timer(Timer& timer, core::TimePoint deadline, Event event) {
+  timer.deadline = deadline;
+  timer.event = std::move(event);
+  timer.handle = deps_.scheduler.schedule_at(deadline, [this, t = &timer] {
+    const auto late = deps_.scheduler.now() - t->deadline;
     if (late > kLateTimer) {
       ++counters_.late_timers;
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(late).count();
@@ -288,7 +290,7 @@ void VrrpInstance::start_timer(core::Handle& timer, core::TimePoint deadline, Ev
           "vrrp instance " + config_.name + ": timer fired " + std::to_string(ms) + " ms late",
           {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-late-timer"}});
     }
-    feed(event);
+    feed(t->event);  // copied into the queue before anything may re-arm this timer
   });
 }
 

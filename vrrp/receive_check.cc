@@ -10,6 +10,7 @@ namespace {
 
 bool same_address_set(const std::vector<IpAddress>& a, const std::vector<IpAddress>& b) {
   if (a.size() != b.size()) return false;
+  if (a == b) return true;  // the usual case, checked on every advert without copying
   std::vector<IpAddress> x = a, y = b;
   std::ranges::sort(x);
   std::ranges::sort(y);
