@@ -1,6 +1,7 @@
 // The door to nftables: runs nft command text (as `nft -f` reads it) through libnftables, as
 // one transaction in the caller's network namespace. Blocking but short (one netlink batch);
-// only the supervisor calls it, never the VRRP worker. libnftables is included only in the .cc.
+// only the supervisor calls it, never the VRRP worker. libnftables is included only in the .cc,
+// and loaded (dlopen) on the first call.
 #pragma once
 
 #include <string>

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -41,6 +42,20 @@ core::Status make_private_dir(const std::string& path, mode_t mode, const std::s
     return core::fail_errno(errno, "create " + what + " " + path);
   if (::chmod(path.c_str(), mode) != 0) return core::fail_errno(errno, "chmod " + what + " " + path);
   return {};
+}
+
+// The program a worker runs: hadirectord itself, except the snmp worker, hadirectord-snmp from
+// the same directory (only it loads net-snmp).
+std::string worker_executable(const std::string& kind) {
+  if (kind != "snmp") return "/proc/self/exe";
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::string path = (self.parent_path() / "hadirectord-snmp").string();
+  if (ec || ::access(path.c_str(), X_OK) != 0)
+    core::log_error("snmp worker: cannot run " + path + " (" +
+                    (ec ? ec.message() : std::string(strerrorname_np(errno))) +
+                    "); is hadirectord-snmp installed beside hadirectord?");
+  return path;
 }
 
 std::string ms(core::Duration d) {
@@ -175,7 +190,8 @@ void Supervisor::add_worker(const std::string& kind) {
           if (reload_->waiting.empty()) finish_reload();
         }
       }};
-  workers_.push_back(std::make_unique<WorkerProcess>(loop_, kind, std::move(argv), hooks));
+  workers_.push_back(std::make_unique<WorkerProcess>(loop_, kind, std::move(argv), hooks,
+                                                     worker_executable(kind)));
 }
 
 void Supervisor::start_needed_workers() {

@@ -75,8 +75,8 @@ namespace {
 
 class Worker {
  public:
-  Worker(std::string kind, core::EventLoop& loop, core::UniqueFd fd)
-      : kind_(std::move(kind)), loop_(loop), channel_(loop, std::move(fd)) {}
+  Worker(std::string kind, core::EventLoop& loop, core::UniqueFd fd, ModuleFactory make)
+      : kind_(std::move(kind)), loop_(loop), channel_(loop, std::move(fd)), make_(std::move(make)) {}
 
   core::Status start() {
     WorkerContext ctx{
@@ -87,7 +87,7 @@ class Worker {
         [this](const std::string& to, nlohmann::json payload) {
           channel_.send({{"type", "relay"}, {"to", to}, {"payload", std::move(payload)}});
         }};
-    module_ = make_worker_module(kind_, ctx);
+    module_ = make_ ? make_(kind_, ctx) : make_worker_module(kind_, ctx);
     if (!module_) return core::fail(core::Errc::kInvalid, "unknown worker kind " + kind_);
     auto term = loop_.on_signal(SIGTERM, [this](const signalfd_siginfo&) { stop(); });
     if (!term) return std::unexpected(term.error());
@@ -207,6 +207,7 @@ class Worker {
   std::string kind_;
   core::EventLoop& loop_;
   IpcChannel channel_;
+  ModuleFactory make_;
   std::unique_ptr<WorkerModule> module_;
   std::optional<config::Config> config_;
   std::optional<core::CapabilitySet> held_;  // after the first configuration, when privileged
@@ -217,7 +218,7 @@ class Worker {
 
 }  // namespace
 
-int run_worker(const std::string& kind, int ipc_fd) {
+int run_worker(const std::string& kind, int ipc_fd, ModuleFactory make) {
   core::set_log_identity("hadirectord/" + kind);
   // If the supervisor dies without telling us, we go too rather than run unsupervised.
   prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -227,7 +228,7 @@ int run_worker(const std::string& kind, int ipc_fd) {
     core::log_error("worker " + kind + ": " + loop.error().message());
     return 1;
   }
-  Worker worker(kind, **loop, core::UniqueFd(ipc_fd));
+  Worker worker(kind, **loop, core::UniqueFd(ipc_fd), std::move(make));
   if (auto started = worker.start(); !started) {
     core::log_error("worker " + kind + ": " + started.error().message());
     return 1;

@@ -4,10 +4,13 @@
 // does not need (worker_capabilities); a reload that needs one back restarts the worker.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "daemon/config/config.h"
 #include "daemon/core/capabilities.h"
+#include "daemon/worker_module.h"
 
 namespace hadirector::daemon {
 
@@ -22,7 +25,12 @@ inline constexpr int kExitRegainCapabilities = 75;
 // (to stop a timed-out child of another uid) when it runs a script or exec check as a user.
 core::CapabilitySet worker_capabilities(const std::string& kind, const config::Config& config);
 
-// Returns the process exit code.
-int run_worker(const std::string& kind, int ipc_fd);
+// Builds the module a worker of `kind` hosts; nullptr for a kind this executable lacks.
+using ModuleFactory =
+    std::function<std::unique_ptr<WorkerModule>(const std::string& kind, WorkerContext ctx)>;
+
+// Returns the process exit code. Without `make`, the modules hadirectord itself holds (vrrp,
+// checker: make_worker_module); hadirectord-snmp passes its own.
+int run_worker(const std::string& kind, int ipc_fd, ModuleFactory make = {});
 
 }  // namespace hadirector::daemon

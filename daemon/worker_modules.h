@@ -1,4 +1,5 @@
-// The module each worker kind hosts. The one place that knows which kinds exist.
+// The modules hadirectord itself hosts (vrrp, checker). The snmp worker is hadirectord-snmp
+// (snmp_main.cc), so that only it loads net-snmp.
 #pragma once
 
 #include <memory>

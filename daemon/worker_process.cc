@@ -15,7 +15,8 @@ namespace hadirector::daemon {
 namespace {
 
 // In the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_worker(int fd, const std::vector<std::string>& argv) {
+[[noreturn]] void exec_worker(int fd, const std::string& executable,
+                              const std::vector<std::string>& argv) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -27,15 +28,19 @@ namespace {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  execv("/proc/self/exe", args.data());
+  execv(executable.c_str(), args.data());
   _exit(127);
 }
 
 }  // namespace
 
 WorkerProcess::WorkerProcess(core::EventLoop& loop, std::string name,
-                             std::vector<std::string> argv, Hooks hooks)
-    : loop_(loop), name_(std::move(name)), argv_(std::move(argv)), hooks_(std::move(hooks)) {}
+                             std::vector<std::string> argv, Hooks hooks, std::string executable)
+    : loop_(loop),
+      name_(std::move(name)),
+      argv_(std::move(argv)),
+      executable_(std::move(executable)),
+      hooks_(std::move(hooks)) {}
 
 WorkerProcess::~WorkerProcess() {
   if (pid_ > 0) ::kill(pid_, SIGKILL);
@@ -50,7 +55,7 @@ core::Status WorkerProcess::spawn() {
   fcntl(theirs.get(), F_SETFL, fcntl(theirs.get(), F_GETFL) & ~O_NONBLOCK);
   pid_t pid = ::fork();
   if (pid < 0) return core::fail_errno(errno, "fork worker " + name_);
-  if (pid == 0) exec_worker(theirs.get(), argv_);
+  if (pid == 0) exec_worker(theirs.get(), executable_, argv_);
 
   pid_ = pid;
   ready_ = false;

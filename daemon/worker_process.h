@@ -31,7 +31,9 @@ class WorkerProcess {
     std::function<void(WorkerProcess&)> on_died;
   };
 
-  WorkerProcess(core::EventLoop& loop, std::string name, std::vector<std::string> argv, Hooks hooks);
+  // `executable`: the program to run, hadirectord itself unless given.
+  WorkerProcess(core::EventLoop& loop, std::string name, std::vector<std::string> argv, Hooks hooks,
+                std::string executable = "/proc/self/exe");
   ~WorkerProcess();
 
   core::Status spawn();
@@ -63,6 +65,7 @@ class WorkerProcess {
   core::EventLoop& loop_;
   std::string name_;
   std::vector<std::string> argv_;
+  std::string executable_;
   Hooks hooks_;
   RestartBackoff backoff_;
   std::unique_ptr<IpcChannel> channel_;
