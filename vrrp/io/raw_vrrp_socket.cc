@@ -126,7 +126,10 @@ RawVrrpSocket::RawVrrpSocket(core::UniqueFd fd, int ifindex, std::string ifname,
       ifindex_(ifindex),
       ifname_(std::move(ifname)),
       family_(family),
-      slots_(new Slot[kBatch]) {}
+      slots_(new Slot[kBatch]),
+      messages_(new mmsghdr[kBatch]{}) {
+  for (size_t i = 0; i < kBatch; ++i) reset_slot(i);
+}
 
 RawVrrpSocket::~RawVrrpSocket() = default;
 
@@ -159,7 +162,8 @@ core::Result<std::unique_ptr<RawVrrpSocket>> RawVrrpSocket::open(core::EventLoop
 core::Handle RawVrrpSocket::subscribe(ReceiveFn fn) { return subscribers_.add(std::move(fn)); }
 
 core::Handle RawVrrpSocket::subscribe_vrid(uint8_t vrid, ReceiveFn fn) {
-  return by_vrid_[vrid].add(std::move(fn));
+  if (!by_vrid_[vrid]) by_vrid_[vrid] = std::make_unique<Receivers>();
+  return by_vrid_[vrid]->add(std::move(fn));
 }
 
 // A packet too short to name a VRID goes to everyone, as with one list (each counts it).
@@ -169,16 +173,14 @@ bool RawVrrpSocket::deliver(std::span<const uint8_t> payload, const PacketFacts&
   if (alive.expired()) return false;
   const std::optional<uint8_t> vrid = peek_vrid(payload);
   if (vrid) {
-    auto it = by_vrid_.find(*vrid);
-    if (it != by_vrid_.end() && !it->second.empty()) it->second.notify(payload, facts);
+    const auto& receivers = by_vrid_[*vrid];
+    if (receivers && !receivers->empty()) receivers->notify(payload, facts);
     return !alive.expired();
   }
-  // Copied first: a callback may subscribe, which may add to the map while we walk it.
-  std::vector<uint8_t> vrids;
-  for (const auto& [v, receivers] : by_vrid_) vrids.push_back(v);
-  for (uint8_t v : vrids) {
-    auto it = by_vrid_.find(v);
-    if (it != by_vrid_.end()) it->second.notify(payload, facts);
+  // Receivers are never removed from the array, so a callback that subscribes cannot move
+  // those not yet called.
+  for (const auto& receivers : by_vrid_) {
+    if (receivers) receivers->notify(payload, facts);
     if (alive.expired()) return false;
   }
   return true;
@@ -222,30 +224,34 @@ void RawVrrpSocket::on_readable() {
   }
 }
 
+// The headers stay set up between calls, and only those recvmmsg filled are set again: each
+// slot is over a page, and preparing all 16 for every advert touched 16 pages per wake-up.
+void RawVrrpSocket::reset_slot(size_t i) {
+  Slot& slot = slots_[i];
+  slot.iov = {slot.data.data(), slot.data.size()};
+  msghdr& msg = messages_[i].msg_hdr;
+  msg.msg_name = &slot.from;
+  msg.msg_namelen = sizeof slot.from;
+  msg.msg_iov = &slot.iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = slot.control;
+  msg.msg_controllen = sizeof slot.control;
+  msg.msg_flags = 0;
+}
+
 int RawVrrpSocket::receive_batch() {
-  std::array<mmsghdr, kBatch> messages{};
-  for (size_t i = 0; i < kBatch; ++i) {
-    Slot& slot = slots_[i];
-    slot.iov = {slot.data.data(), slot.data.size()};
-    msghdr& msg = messages[i].msg_hdr;
-    msg.msg_name = &slot.from;
-    msg.msg_namelen = sizeof slot.from;
-    msg.msg_iov = &slot.iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = slot.control;
-    msg.msg_controllen = sizeof slot.control;
-  }
-  int n = ::recvmmsg(fd_.get(), messages.data(), kBatch, MSG_DONTWAIT, nullptr);
+  int n = ::recvmmsg(fd_.get(), messages_.get(), kBatch, MSG_DONTWAIT, nullptr);
   if (n <= 0) return 0;  // EAGAIN, or an error the next readiness will show again
-  for (int i = 0; i < n; ++i) {
-    msghdr& msg = messages[static_cast<size_t>(i)].msg_hdr;
+  for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+    msghdr& msg = messages_[i].msg_hdr;
     if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
       ++stats_.malformed;
-      continue;
+    } else {
+      // handle_datagram reads the slot's header again: keep what recvmmsg wrote in it.
+      slots_[i].iov.iov_len = messages_[i].msg_len;
+      if (!handle_datagram(msg, i)) return -1;
     }
-    // handle_datagram reads the slot's header again: keep what recvmmsg wrote in it.
-    slots_[static_cast<size_t>(i)].iov.iov_len = messages[static_cast<size_t>(i)].msg_len;
-    if (!handle_datagram(msg, static_cast<size_t>(i))) return -1;
+    reset_slot(i);
   }
   return n;
 }

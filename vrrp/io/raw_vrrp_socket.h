@@ -6,11 +6,11 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 
 struct msghdr;
+struct mmsghdr;
 
 #include "daemon/core/event_loop.h"
 #include "daemon/core/unique_fd.h"
@@ -60,7 +60,8 @@ class RawVrrpSocket final : public VrrpSocket {
   // Hands a packet to those who want it; false when a callback destroyed this socket.
   bool deliver(std::span<const uint8_t> payload, const PacketFacts& facts);
   Receivers subscribers_;                 // every packet
-  std::map<uint8_t, Receivers> by_vrid_;  // one VRID's packets
+  // One VRID's packets, indexed directly: looked up for every packet.
+  std::array<std::unique_ptr<Receivers>, 256> by_vrid_;
   VrrpSocketStats stats_;
   // One recvmmsg reads a batch: under a flood of 100,000 packets a second one system call per
   // packet was most of the worker's time, and a slower reader loses genuine adverts to the full
@@ -70,6 +71,8 @@ class RawVrrpSocket final : public VrrpSocket {
   static constexpr size_t kDatagram = 4608;
   struct Slot;
   std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<mmsghdr[]> messages_;  // recvmmsg's headers, pointing into slots_
+  void reset_slot(size_t i);
   // A subscriber may drop the last reference to this socket from inside its callback.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

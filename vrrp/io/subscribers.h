@@ -31,6 +31,13 @@ class Subscribers {
   // Calls every subscriber present when the call starts and still subscribed when its turn
   // comes.
   void notify(Args... args) const {
+    if (fns_->size() == 1) {
+      // The usual case (one instance per VRID): no snapshot to allocate. The copy keeps the
+      // function alive should it unsubscribe itself.
+      std::shared_ptr<Fn> fn = fns_->begin()->second;
+      (*fn)(args...);
+      return;
+    }
     std::vector<std::pair<uint64_t, std::shared_ptr<Fn>>> snapshot(fns_->begin(), fns_->end());
     std::weak_ptr<Table> weak = fns_;
     for (auto& [id, fn] : snapshot) {
