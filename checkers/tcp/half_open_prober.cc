@@ -20,7 +20,7 @@ namespace {
 constexpr core::Duration kRouteLifetime = std::chrono::seconds(30);
 constexpr size_t kBatch = 64;         // messages per sendmmsg / recvmmsg call
 constexpr size_t kAnswerBytes = 128;  // the filter cuts answers to 80 bytes
-constexpr int kSocketBuffer = 1 << 20;
+constexpr int kSocketBuffer = 4 << 20;
 
 std::unordered_map<core::EventLoop*, std::weak_ptr<HalfOpenProber>>& registry() {
   static std::unordered_map<core::EventLoop*, std::weak_ptr<HalfOpenProber>> probers;
@@ -112,11 +112,19 @@ core::Status HalfOpenProber::open(Family& family) {
                          const_cast<sock_filter*>(program.data())};
   if (::setsockopt(raw->get(), SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) < 0)
     return core::fail_errno(errno, "attach the half-open answer filter");
-  // Best effort: bursts of a few thousand SYNs or answers fit without drops.
-  ::setsockopt(raw->get(), SOL_SOCKET, SO_SNDBUF, &kSocketBuffer, sizeof kSocketBuffer);
-  ::setsockopt(raw->get(), SOL_SOCKET, SO_RCVBUF, &kSocketBuffer, sizeof kSocketBuffer);
+  // A queued answer costs a whole packet's buffer, so the default (net.core.rmem_max, about
+  // 200 KiB) holds only a few hundred: a loop held up for a fraction of a second at thousands
+  // of probes a second lost answers, and every lost one became a false timeout. The checker
+  // worker holds CAP_NET_ADMIN, which lets the FORCE variants pass rmem_max; else best effort.
+  for (auto [force, plain] : {std::pair{SO_SNDBUFFORCE, SO_SNDBUF}, {SO_RCVBUFFORCE, SO_RCVBUF}})
+    if (::setsockopt(raw->get(), SOL_SOCKET, force, &kSocketBuffer, sizeof kSocketBuffer) < 0)
+      ::setsockopt(raw->get(), SOL_SOCKET, plain, &kSocketBuffer, sizeof kSocketBuffer);
   auto watch = loop_.watch_fd(raw->get(), EPOLLIN, [this, &family](uint32_t) { receive(family); });
   if (!watch) return std::unexpected(watch.error());
+  // Answers already in are read before timers due in the same iteration: under overload a
+  // probe whose answer has arrived must not be counted as a timeout first (the connect
+  // probes' batched sockets get the same treatment).
+  if (auto st = loop_.dispatch_first(*watch); !st) return st;
   family.raw = std::move(*raw);
   family.reserve = std::move(*reserve);
   family.route = std::move(*route);
