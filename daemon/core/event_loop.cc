@@ -49,20 +49,8 @@ void dispatch_once(void* userdata, Args&&... args) {
 }
 
 using TimerFn = std::function<void()>;
-using IoFn = std::function<void(uint32_t)>;
 using SignalFn = std::function<void(const signalfd_siginfo&)>;
 using ChildFn = std::function<void(const siginfo_t&)>;
-
-int on_defer(sd_event_source*, void* userdata) {
-  dispatch_once<TimerFn>(userdata);
-  return 0;
-}
-
-int on_io(sd_event_source*, int, uint32_t revents, void* userdata) {
-  auto self = static_cast<Box<IoFn>*>(userdata)->shared_from_this();
-  self->fn(revents);
-  return 0;
-}
 
 int on_signal_event(sd_event_source*, const signalfd_siginfo* si, void* userdata) {
   auto self = static_cast<Box<SignalFn>*>(userdata)->shared_from_this();
@@ -153,15 +141,25 @@ T* untag(void* context) {
 }  // namespace
 
 Result<std::unique_ptr<EventLoop>> EventLoop::create() {
+  auto io = FdWatches::create();
+  if (!io) return std::unexpected(io.error());
   sd_event* event = nullptr;
   int r = sd_event_new(&event);
   if (r < 0) return fail_errno(-r, "create event loop");
-  return std::unique_ptr<EventLoop>(new EventLoop(event));
+  std::unique_ptr<EventLoop> loop(new EventLoop(event, std::move(*io)));
+  auto sd = loop->io_->add(sd_event_get_fd(event), EPOLLIN,
+                           [l = loop.get()](uint32_t) { l->run_sd_event(); });
+  if (!sd) return std::unexpected(sd.error());
+  loop->sd_watch_ = std::move(*sd);
+  return loop;
 }
 
-// Sources still held by Handles keep their own reference on the sd_event, so Handles that
-// outlive the loop stay safe to cancel.
-EventLoop::~EventLoop() { sd_event_unref(event_); }
+// Sources still held by Handles keep their own reference on the sd_event, and fd watches hold
+// FdWatches weakly, so Handles that outlive the loop stay safe to cancel.
+EventLoop::~EventLoop() {
+  sd_watch_.cancel();
+  sd_event_unref(event_);
+}
 
 TimePoint EventLoop::now() const { return std::chrono::steady_clock::now(); }
 
@@ -170,10 +168,7 @@ Handle EventLoop::schedule_at(TimePoint when, std::function<void()> fn) {
 }
 
 Result<Handle> EventLoop::watch_fd(int fd, uint32_t events, std::function<void(uint32_t)> fn) {
-  auto box = std::make_shared<Box<IoFn>>(std::move(fn));
-  int r = sd_event_add_io(event_, &box->source, fd, events, on_io, box.get());
-  if (r < 0) return fail_errno(-r, "watch fd " + std::to_string(fd));
-  return make_handle(std::move(box));
+  return io_->add(fd, events, std::move(fn));
 }
 
 Result<Handle> EventLoop::watch_fd_batched(int fd, uint32_t events,
@@ -213,24 +208,12 @@ Status EventLoop::set_fd_events(const Handle& watch, uint32_t events) {
       return fail_errno(errno, "change fd watch events");
     return {};
   }
-  auto* box = static_cast<Box<IoFn>*>(watch.context());
-  if (box == nullptr || box->source == nullptr) return fail(Errc::kInvalid, "fd watch cancelled");
-  HD_CHECK(sd_event_source_get_event(box->source) == event_);
-  int r = sd_event_source_set_io_events(box->source, events);
-  if (r < 0) return fail_errno(-r, "change fd watch events");
-  return {};
+  return io_->set_events(watch.context(), events);
 }
 
 Status EventLoop::dispatch_first(const Handle& watch) {
   if (is_batched(watch.context())) return fail(Errc::kInvalid, "batched fd watches have no priority");
-  auto* box = static_cast<Box<IoFn>*>(watch.context());
-  if (box == nullptr || box->source == nullptr) return fail(Errc::kInvalid, "fd watch cancelled");
-  HD_CHECK(sd_event_source_get_event(box->source) == event_);
-  int r = sd_event_source_set_priority(box->source, SD_EVENT_PRIORITY_IMPORTANT);
-  if (r < 0) return fail_errno(-r, "raise fd watch priority");
-  std::erase_if(first_, [](const auto& w) { return w.expired(); });
-  first_.push_back(std::shared_ptr<sd_event_source*>(box->shared_from_this(), &box->source));
-  return {};
+  return io_->set_first(watch.context());
 }
 
 Result<Handle> EventLoop::on_signal(int signo, std::function<void(const signalfd_siginfo&)> fn) {
@@ -261,64 +244,48 @@ Result<Handle> EventLoop::watch_child(pid_t pid, std::function<void(const siginf
       context);
 }
 
-Handle EventLoop::defer(std::function<void()> fn) {
-  auto box = std::make_shared<Box<TimerFn>>(std::move(fn));
-  int r = sd_event_add_defer(event_, &box->source, on_defer, box.get());
-  HD_CHECK(r >= 0);
-  // Defer sources are persistent by default; ours run once.
-  HD_CHECK(sd_event_source_set_enabled(box->source, SD_EVENT_ONESHOT) >= 0);
-  return make_handle(std::move(box));
-}
+// A timer already due: it runs at the next iteration, in the order defers were made.
+Handle EventLoop::defer(std::function<void()> fn) { return timers_.add(TimePoint{}, std::move(fn)); }
 
 Result<int> EventLoop::run() {
-  while (sd_event_get_state(event_) != SD_EVENT_FINISHED)
+  while (!exit_requested_)
     if (auto st = iterate(std::nullopt); !st) return std::unexpected(st.error());
-  int code = 0;
-  int r = sd_event_get_exit_code(event_, &code);
-  if (r < 0) return fail_errno(-r, "run event loop");
-  return code;
+  return exit_code_;
 }
 
 Status EventLoop::run_once(Duration timeout) { return iterate(std::max(timeout, Duration::zero())); }
 
-// sd-event's epoll wait ends at our earliest deadline: no timerfd to arm, none to read.
-uint64_t EventLoop::wait_usec(std::optional<Duration> max_wait) {
+std::optional<Duration> EventLoop::wait_for(std::optional<Duration> max_wait) {
   std::optional<Duration> wait = max_wait;
   if (auto next = timers_.next_deadline()) {
     Duration until = std::max(*next - now(), Duration::zero());
     if (!wait || until < *wait) wait = until;
   }
-  if (!wait) return UINT64_MAX;  // no deadline: sleep until input
-  return static_cast<uint64_t>((wait->count() + 999) / 1000);  // never wake before the deadline
+  return wait;
 }
 
-bool EventLoop::first_watch_pending() {
-  for (const auto& w : first_)
-    if (auto source = w.lock(); source && *source && sd_event_source_get_pending(*source) > 0)
-      return true;
-  return false;
+// sd-event dispatches one source per run; a few per iteration, the rest stay ready.
+void EventLoop::run_sd_event() {
+  for (int i = 0; i < 8; ++i)
+    if (sd_event_run(event_, 0) <= 0) return;
 }
 
-// sd-event dispatches one source per iteration, highest priority first. Our timers come after
-// dispatch_first's watches (input that decides whether a due timer still matters), before the
-// other sources. While timers are due the wait does not block, so input that arrived meanwhile
-// is still seen first.
+// Watches made first by dispatch_first run before timers (input that decides whether a due
+// timer still matters), then timers, then the other watches. When first watches ran and timers
+// are due, input that arrived meanwhile is looked for once more before the timers run.
 Status EventLoop::iterate(std::optional<Duration> max_wait) {
-  int r = sd_event_prepare(event_);
-  if (r == 0) r = sd_event_wait(event_, wait_usec(max_wait));
-  if (r < 0) return fail_errno(-r, "run event loop iteration");
-  int exit_code = 0;
-  const bool exiting = sd_event_get_exit_code(event_, &exit_code) >= 0;
-  if (r > 0 && (exiting || first_watch_pending())) {
-    r = sd_event_dispatch(event_);
-    if (r < 0) return fail_errno(-r, "dispatch event loop");
-    return {};
+  std::shared_ptr<FdWatches> io = io_;
+  if (auto st = io->wait(wait_for(max_wait)); !st) return st;
+  if (io->dispatch(true) > 0) {
+    auto next = timers_.next_deadline();
+    if (next && *next <= now()) {
+      if (auto st = io->wait(Duration::zero()); !st) return st;
+      io->dispatch(true);
+    }
   }
   timers_.run_due(now());
-  if (r > 0) {
-    r = sd_event_dispatch(event_);
-    if (r < 0) return fail_errno(-r, "dispatch event loop");
-  }
+  io->dispatch(false);
+  io->clear();
   return {};
 }
 
@@ -334,6 +301,9 @@ Result<bool> EventLoop::run_until(const std::function<bool()>& done, Duration ti
   return true;
 }
 
-void EventLoop::exit(int code) { sd_event_exit(event_, code); }
+void EventLoop::exit(int code) {
+  exit_requested_ = true;
+  exit_code_ = code;
+}
 
 }  // namespace hadirector::core

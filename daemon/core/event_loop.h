@@ -1,8 +1,8 @@
-// The production event loop: a thin RAII wrapper over sd-event (epoll, signalfd, pidfd child
-// watches) with its own CLOCK_MONOTONIC timers (TimerHeap: the loop's epoll wait ends at the
-// earliest deadline, so timers cost no system call). One per process, single-threaded. It does
-// not hide sd-event from glue that needs it (watchdog, sd_notify) - raw() hands it out, but
-// drive it only through run()/run_once(): sd_event_run would never fire our timers.
+// The production event loop. Fd watches sit on an epoll of our own (FdWatches) and timers in a
+// heap of our own (TimerHeap): a wake-up for input or a timer costs one epoll_pwait2, whose
+// timeout is the earliest deadline. sd-event, one fd of that epoll, serves the rare sources
+// (signalfd, pidfd child watches). One per process, single-threaded. raw() hands sd-event out
+// for glue that needs it; drive the loop only through run()/run_once().
 #pragma once
 
 #include <signal.h>
@@ -13,15 +13,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <vector>
 
+#include "daemon/core/fd_watches.h"
 #include "daemon/core/handle.h"
 #include "daemon/core/result.h"
 #include "daemon/core/scheduler.h"
 #include "daemon/core/timer_heap.h"
 
 typedef struct sd_event sd_event;
-typedef struct sd_event_source sd_event_source;
 
 namespace hadirector::core {
 
@@ -77,17 +76,19 @@ class EventLoop final : public Scheduler {
 
  private:
   struct Batch;
-  explicit EventLoop(sd_event* event) : event_(event) {}
+  EventLoop(sd_event* event, std::shared_ptr<FdWatches> io) : event_(event), io_(std::move(io)) {}
   // One iteration: wait for input or the next timer (at most max_wait; nullopt: no limit), then
   // dispatch.
   Status iterate(std::optional<Duration> max_wait);
-  uint64_t wait_usec(std::optional<Duration> max_wait);
-  bool first_watch_pending();
+  std::optional<Duration> wait_for(std::optional<Duration> max_wait);
+  void run_sd_event();
 
   sd_event* event_;
+  std::shared_ptr<FdWatches> io_;
   TimerHeap timers_;
-  // dispatch_first's watches: their sources, null once cancelled, expired once destroyed.
-  std::vector<std::weak_ptr<sd_event_source*>> first_;
+  Handle sd_watch_;  // sd-event's epoll fd as one of ours
+  bool exit_requested_ = false;
+  int exit_code_ = 0;
   std::shared_ptr<Batch> batch_;  // watch_fd_batched's inner epoll, made on first use
 };
 
