@@ -1,11 +1,28 @@
 #include "checkers/coalescing_scheduler.h"
 
+#include <systemd/sd-event.h>
+#include <time.h>
+
 #include <algorithm>
 #include <vector>
 
+#include "daemon/core/event_loop.h"
+
 namespace hadirector::checkers {
 
+CoalescingScheduler::CoalescingScheduler(core::Scheduler& base, core::Duration slot)
+    : base_(base), slot_(slot) {
+  if (auto* loop = dynamic_cast<core::EventLoop*>(&base)) event_ = loop->raw();
+}
+
 CoalescingScheduler::~CoalescingScheduler() { timer_.cancel(); }
+
+core::TimePoint CoalescingScheduler::now() const {
+  uint64_t usec = 0;
+  if (event_ != nullptr && sd_event_now(event_, CLOCK_MONOTONIC, &usec) >= 0)
+    return core::TimePoint(std::chrono::microseconds(usec));
+  return base_.now();
+}
 
 core::TimePoint CoalescingScheduler::slot_end(core::TimePoint when) const {
   if (slot_ <= core::Duration::zero()) return when;

@@ -11,17 +11,23 @@
 
 #include "daemon/core/scheduler.h"
 
+typedef struct sd_event sd_event;
+
 namespace hadirector::checkers {
 
 class CoalescingScheduler final : public core::Scheduler {
  public:
   // `slot` <= 0 keeps every deadline as it is (still one underlying timer).
-  CoalescingScheduler(core::Scheduler& base, core::Duration slot) : base_(base), slot_(slot) {}
+  CoalescingScheduler(core::Scheduler& base, core::Duration slot);
   ~CoalescingScheduler() override;
   CoalescingScheduler(const CoalescingScheduler&) = delete;
   CoalescingScheduler& operator=(const CoalescingScheduler&) = delete;
 
-  core::TimePoint now() const override { return base_.now(); }
+  // On the production EventLoop: the time its current iteration woke up (sd_event_now), not a
+  // clock read. Probes ask for the time several times each (start, timeout, latency, next
+  // due), and where the clock source is not in the vDSO (HPET, as in the qemu VM) every read
+  // is a system call. Stale by at most the iteration's own work, like keepalived's cached time.
+  core::TimePoint now() const override;
   // Runs fn at the end of the slot holding `when` (at most one slot late). Handles must not
   // outlive this scheduler.
   [[nodiscard]] core::Handle schedule_at(core::TimePoint when, std::function<void()> fn) override;
@@ -42,6 +48,7 @@ class CoalescingScheduler final : public core::Scheduler {
   bool cancel_in(Calls& calls, uint64_t id);
 
   core::Scheduler& base_;
+  sd_event* event_ = nullptr;  // base_'s sd-event when base_ is an EventLoop
   core::Duration slot_;
   // By slot end: a few hundred slots, each a vector, rather than a tree node per call.
   std::map<core::TimePoint, Calls> slots_;
