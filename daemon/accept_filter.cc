@@ -17,6 +17,11 @@ std::string join(const std::vector<std::string>& names) {
 }  // namespace
 
 void AcceptFilter::apply(const config::Config& config) {
+  open_.clear();
+  closing_.clear();
+  for (const auto& i : config.vrrp.instances) (closes_vips(i) ? closing_ : open_).push_back(i.name);
+  std::ranges::sort(open_);
+  std::ranges::sort(closing_);
   AcceptPlan plan = plan_accept_filter(config);
   if (installed_ && *installed_ == plan.ruleset) return;
   const std::string table = std::string("inet ") + kAcceptTable;
@@ -69,18 +74,17 @@ void AcceptFilter::remove() {
   enforced_.clear();
 }
 
-void AcceptFilter::annotate(nlohmann::json& instances, const config::Config& config) const {
+void AcceptFilter::annotate(nlohmann::json& instances) const {
   if (!instances.is_array()) return;
   for (auto& entry : instances) {
     if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string()) continue;
     const std::string name = entry["name"].get<std::string>();
-    const auto& all = config.vrrp.instances;
-    auto cfg = std::ranges::find(all, name, &config::VrrpInstance::name);
-    if (cfg == all.end()) continue;
-    entry["accept"] = !closes_vips(*cfg);
+    const bool open = std::ranges::binary_search(open_, name);
+    if (!open && !std::ranges::binary_search(closing_, name)) continue;
+    entry["accept"] = open;
     // An open instance has nothing to enforce. A closed one whose VIPs another, accepting
     // instance also lists is left open by design and is not "enforced".
-    entry["accept_enforced"] = !closes_vips(*cfg) || std::ranges::count(enforced_, name) > 0;
+    entry["accept_enforced"] = open || std::ranges::count(enforced_, name) > 0;
   }
 }
 

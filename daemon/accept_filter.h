@@ -31,14 +31,16 @@ class AcceptFilter {
   // Removes the table on a clean stop (after the VRRP worker released the VIPs).
   void remove();
   // Adds `accept` (configured, or owner) and `accept_enforced` to each entry of a status
-  // `vrrp.instances` array, matched by name with `config`.
-  void annotate(nlohmann::json& instances, const config::Config& config) const;
+  // `vrrp.instances` array, matched by name with the configuration last applied (the names are
+  // kept here, so the supervisor need not keep every instance's settings).
+  void annotate(nlohmann::json& instances) const;
 
  private:
   Runner run_;
   std::function<bool()> present_;
   std::optional<std::string> installed_;  // ruleset the kernel holds; "" = no table
   std::vector<std::string> enforced_;     // instances whose VIPs it closes
+  std::vector<std::string> open_, closing_;  // the applied configuration's instances, sorted
   std::string last_error_;                // logged as a warning once, then at debug level
 };
 

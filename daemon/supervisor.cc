@@ -22,6 +22,7 @@ namespace {
 constexpr core::Duration kReloadTimeout = std::chrono::seconds(10);
 constexpr core::Duration kStopGrace = std::chrono::milliseconds(1500);
 constexpr core::Duration kDefaultHeartbeat = std::chrono::seconds(1);
+constexpr core::Duration kLateTrim = std::chrono::seconds(10);
 
 core::Result<std::string> read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -114,6 +115,7 @@ core::Status Supervisor::start() {
     core::log_error(group.error().message());
   if (auto metrics = apply_metrics_listen(); !metrics) return metrics;
   accept_filter_.apply(active_.parsed);  // before the VRRP worker can take a VIP
+  slim_active_config();
 
   watchdog_period_ = SystemdNotifier::watchdog_period();
   if (watchdog_period_) {
@@ -128,11 +130,18 @@ core::Status Supervisor::start() {
   // Heartbeats feed only the watchdog: without one they would wake every process each second
   // for nothing (an idle pair's CPU is counted per advert).
   if (watchdog_period_) heartbeat();
-  // The YAML parse left its freed heap behind (megabytes at 1,000 instances).
+  // The YAML parse left its freed heap behind (megabytes at 1,000 instances), and the start's
+  // burst of events and messages leaves more.
   ::malloc_trim(0);
+  late_trim_ = loop_.schedule_after(kLateTrim, [] { ::malloc_trim(0); });
   core::log_info("hadirectord starting: configuration " + options_.config_path +
                  ", generation 1, runtime dir " + options_.runtime_dir);
   return {};
+}
+
+void Supervisor::slim_active_config() {
+  active_.instances = active_.parsed.vrrp.instances.size();
+  std::vector<config::VrrpInstance>().swap(active_.parsed.vrrp.instances);  // capacity too
 }
 
 core::Status Supervisor::write_pid_file() {
@@ -336,6 +345,7 @@ void Supervisor::reload(std::optional<Responder> requester) {
   start_needed_workers();
   retire_unneeded("snmp");
   accept_filter_.apply(active_.parsed);
+  slim_active_config();
   if (auto group = control_->set_read_group(active_.parsed.control.read_group); !group)
     core::log_error(group.error().message());
   reload_.emplace();
@@ -373,6 +383,7 @@ void Supervisor::finish_reload() {
   for (const auto& e : done.worker_errors)
     core::log_error("reload generation " + std::to_string(done.generation) + ": " + e);
   core::log_info("reload complete: generation " + std::to_string(done.generation));
+  late_trim_ = loop_.schedule_after(kLateTrim, [] { ::malloc_trim(0); });  // the parse's heap
   notifier_.ready(status_line());
   nlohmann::json reply = {{"ok", done.worker_errors.empty()}, {"generation", done.generation}};
   if (!done.worker_errors.empty()) reply["errors"] = done.worker_errors;
@@ -445,7 +456,7 @@ std::string Supervisor::status_line() const {
   std::string line = "generation " + std::to_string(active_.generation) + "; workers:";
   for (const auto& w : workers_)
     line += " " + w->name() + (w->ready() ? " up" : w->running() ? " starting" : " down");
-  line += "; " + std::to_string(active_.parsed.vrrp.instances.size()) + " VRRP instance(s), " +
+  line += "; " + std::to_string(active_.instances) + " VRRP instance(s), " +
           std::to_string(active_.parsed.virtual_servers.size()) + " virtual server(s)";
   return line;
 }

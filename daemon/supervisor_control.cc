@@ -154,7 +154,7 @@ void Supervisor::finish_status(uint64_t id) {
   // is named, so a reader can tell "nothing configured" from "no answer".
   for (auto& [key, value] : pending.merged.items()) status[key] = std::move(value);
   if (status["vrrp"].is_object() && status["vrrp"].contains("instances"))
-    accept_filter_.annotate(status["vrrp"]["instances"], active_.parsed);
+    accept_filter_.annotate(status["vrrp"]["instances"]);
   pending.waiting.insert(pending.reloading.begin(), pending.reloading.end());
   if (!pending.waiting.empty())
     status["unanswered"] = std::vector<std::string>(pending.waiting.begin(), pending.waiting.end());

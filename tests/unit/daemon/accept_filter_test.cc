@@ -161,7 +161,7 @@ struct Recorder {
 nlohmann::json status_of(const AcceptFilter& f, const config::Config& c) {
   nlohmann::json instances = nlohmann::json::array();
   for (const auto& i : c.vrrp.instances) instances.push_back({{"name", i.name}});
-  f.annotate(instances, c);
+  f.annotate(instances);
   return instances;
 }
 
