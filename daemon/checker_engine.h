@@ -1,9 +1,9 @@
-// The checker worker's engine: runs the configured health checks through a CheckPool, keeps
-// each real server's health, feeds the real-server policy and hands the resulting table to
-// CheckerIpvs. Emits one event and one log line per real-server state change, tells the VRRP
-// worker about virtual-server health, and applies operator drains. Reload keeps the health of
-// unchanged checks. Runs on any core::Scheduler with injected checker and IPVS factories, so
-// unit tests drive it with a manual clock, fake checkers and the fake IPVS client.
+// The checker worker's engine: runs the health checks through a CheckPool, keeps each real
+// server's health, feeds the real-server policy and hands the table to CheckerIpvs; one event
+// and log line per state change, virtual-server health to the VRRP worker, operator drains. A
+// reload keeps each unchanged virtual server's whole runtime, and unchanged checks' health in
+// changed ones. Runs on any core::Scheduler with injected checker and IPVS factories, so unit
+// tests drive it with a manual clock, fake checkers and the fake IPVS client.
 #pragma once
 
 #include <functional>
