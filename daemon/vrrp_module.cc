@@ -164,6 +164,13 @@ void VrrpModule::add_instance(const config::VrrpInstance& cfg) {
 
 void VrrpModule::attach_tracking(Entry& entry) {
   vrrp::VrrpInstance* instance = entry.instance.get();
+  // Nothing tracked, the usual case at scale: no tracker, whose four subscriptions cost ~750
+  // bytes per instance (its result would be the neutral one).
+  if (instance->config().track == config::Track{}) {
+    entry.tracking.reset();
+    push_tracking(*instance, {});
+    return;
+  }
   entry.tracking = std::make_unique<vrrp::InstanceTracking>(
       instance->config().track, config_.vrrp.scripts, *io_.links, states_,
       [this, instance](const vrrp::TrackingResult& r) { push_tracking(*instance, r); });

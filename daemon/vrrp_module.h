@@ -63,7 +63,7 @@ class VrrpModule final : public WorkerModule {
   void send_states();
   struct Entry {
     std::unique_ptr<vrrp::NotifyQueue> notify;
-    std::unique_ptr<vrrp::InstanceTracking> tracking;
+    std::unique_ptr<vrrp::InstanceTracking> tracking;  // none when the instance tracks nothing
     std::unique_ptr<vrrp::VrrpInstance> instance;
   };
   core::Status ensure_io();

@@ -63,7 +63,7 @@ nlohmann::json VrrpModule::set_demoted(const std::string& name, bool on) {
   }
   if (stale) return {{"ok", true}, {"message", message + " (not configured)"}};
   Entry& entry = it->second;
-  push_tracking(*entry.instance, entry.tracking->result());
+  push_tracking(*entry.instance, entry.tracking ? entry.tracking->result() : vrrp::TrackingResult{});
   const int priority = entry.instance->effective_priority();
   message += ": advertising priority " + std::to_string(priority);
   core::log_info(message, {{"HADIRECTOR_INSTANCE", name},
