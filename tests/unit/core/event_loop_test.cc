@@ -175,6 +175,33 @@ TEST(EventLoop, FdWatchReportsReadableSocketpair) {
   close(sv[1]);
 }
 
+// Both sockets are ready in the same wait: whichever callback runs first cancels the other watch
+// (and its own), and the cancelled one is not called with the event fetched before.
+TEST(EventLoop, WatchCancelledByAnEarlierCallbackOfTheIterationIsNotCalled) {
+  auto loop = make_loop();
+  int a[2], b[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, a), 0);
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, b), 0);
+  Handle wa, wb;
+  int calls = 0;
+  auto on_ready = [&](uint32_t) {
+    ++calls;
+    wa.cancel();
+    wb.cancel();
+  };
+  auto ra = loop->watch_fd(a[0], EPOLLIN, on_ready);
+  auto rb = loop->watch_fd(b[0], EPOLLIN, on_ready);
+  ASSERT_TRUE(ra.has_value() && rb.has_value());
+  wa = std::move(*ra);
+  wb = std::move(*rb);
+  ASSERT_EQ(write(a[1], "x", 1), 1);
+  ASSERT_EQ(write(b[1], "x", 1), 1);
+  ASSERT_TRUE(run_until(*loop, [&] { return calls > 0; }));
+  ASSERT_TRUE(loop->run_once(5ms).has_value());
+  EXPECT_EQ(calls, 1);
+  for (int fd : {a[0], a[1], b[0], b[1]}) close(fd);
+}
+
 TEST(EventLoop, SetFdEventsSwitchesToWritable) {
   auto loop = make_loop();
   int sv[2];
