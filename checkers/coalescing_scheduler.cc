@@ -1,27 +1,14 @@
 #include "checkers/coalescing_scheduler.h"
 
-#include <systemd/sd-event.h>
-#include <time.h>
-
 #include <algorithm>
 #include <vector>
 
-#include "daemon/core/event_loop.h"
-
 namespace hadirector::checkers {
-
-CoalescingScheduler::CoalescingScheduler(core::Scheduler& base, core::Duration slot)
-    : base_(base), slot_(slot) {
-  if (auto* loop = dynamic_cast<core::EventLoop*>(&base)) event_ = loop->raw();
-}
 
 CoalescingScheduler::~CoalescingScheduler() { timer_.cancel(); }
 
 core::TimePoint CoalescingScheduler::now() const {
-  uint64_t usec = 0;
-  if (event_ != nullptr && sd_event_now(event_, CLOCK_MONOTONIC, &usec) >= 0)
-    return core::TimePoint(std::chrono::microseconds(usec));
-  return base_.now();
+  return firing_now_ ? *firing_now_ : base_.now();
 }
 
 core::TimePoint CoalescingScheduler::slot_end(core::TimePoint when) const {
@@ -68,6 +55,7 @@ void CoalescingScheduler::arm(core::TimePoint when) {
 void CoalescingScheduler::fire() {
   core::Handle self = std::move(timer_);  // released after the work, not during it
   const core::TimePoint limit = base_.now();
+  firing_now_ = limit;
   // The slots due now: calls they schedule wait for the next firing even if past due, so a
   // call that keeps re-scheduling itself cannot hold the loop.
   std::vector<core::TimePoint> due;
@@ -89,6 +77,7 @@ void CoalescingScheduler::fire() {
     }
     firing_calls_ = nullptr;
   }
+  firing_now_.reset();
   if (!slots_.empty()) arm(slots_.begin()->first);
 }
 

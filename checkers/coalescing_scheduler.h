@@ -7,26 +7,27 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "daemon/core/scheduler.h"
 
-typedef struct sd_event sd_event;
 
 namespace hadirector::checkers {
 
 class CoalescingScheduler final : public core::Scheduler {
  public:
   // `slot` <= 0 keeps every deadline as it is (still one underlying timer).
-  CoalescingScheduler(core::Scheduler& base, core::Duration slot);
+  CoalescingScheduler(core::Scheduler& base, core::Duration slot) : base_(base), slot_(slot) {}
   ~CoalescingScheduler() override;
   CoalescingScheduler(const CoalescingScheduler&) = delete;
   CoalescingScheduler& operator=(const CoalescingScheduler&) = delete;
 
-  // On the production EventLoop: the time its current iteration woke up (sd_event_now), not a
-  // clock read. Probes ask for the time several times each (start, timeout, latency, next
-  // due), and where the clock source is not in the vDSO (HPET, as in the qemu VM) every read
-  // is a system call. Stale by at most the iteration's own work, like keepalived's cached time.
+  // While a slot fires: the time it started firing, read once for every probe it starts
+  // (start, timeout and latency each asked the clock, and where the clock source is not in
+  // the vDSO, HPET as in the qemu VM, every read is a system call). Stale by at most the
+  // slot's own work; the loop's cached wake-up time was not enough: under overload an
+  // iteration lasts long enough to cut timeouts short and turn slow answers into timeouts.
   core::TimePoint now() const override;
   // Runs fn at the end of the slot holding `when` (at most one slot late). Handles must not
   // outlive this scheduler.
@@ -48,13 +49,13 @@ class CoalescingScheduler final : public core::Scheduler {
   bool cancel_in(Calls& calls, uint64_t id);
 
   core::Scheduler& base_;
-  sd_event* event_ = nullptr;  // base_'s sd-event when base_ is an EventLoop
   core::Duration slot_;
   // By slot end: a few hundred slots, each a vector, rather than a tree node per call.
   std::map<core::TimePoint, Calls> slots_;
   uint64_t next_id_ = 0;
   size_t live_ = 0;
   core::TimePoint firing_slot_{};
+  std::optional<core::TimePoint> firing_now_;  // now() while fire() runs
   Calls* firing_calls_ = nullptr;  // the slot being run, taken out of slots_
   core::Handle timer_;  // the one underlying timer, at calls_' first slot
   core::TimePoint armed_at_{};

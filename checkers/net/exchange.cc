@@ -131,7 +131,10 @@ void Exchange::begin(const CheckTarget& target) {
     return fail_later(io.reason, io.detail);
   }
   // Batched: probes start in bursts (one per timer slot) and their sockets turn ready together.
-  auto watch = loop_.watch_fd_batched(fd_, EPOLLOUT | kEdge,
+  // Both directions from the start: an edge-triggered watch then never needs changing (the
+  // TLS handshake and the request/reply turns were an epoll_ctl each), and step() only ever
+  // waits after reading or writing until EAGAIN, so no edge it needs can be missed.
+  auto watch = loop_.watch_fd_batched(fd_, EPOLLIN | EPOLLOUT | kEdge,
                                       [this](uint32_t revents) { on_ready(revents); });
   if (!watch) return fail_later("internal-error", watch.error().message());
   watch_ = std::move(*watch);
@@ -209,12 +212,8 @@ void Exchange::handle_io(const IoResult& io) {
     case IoStatus::kDone:
       return;
     case IoStatus::kWantRead:
-    case IoStatus::kWantWrite: {
-      const uint32_t events = (io.status == IoStatus::kWantRead ? EPOLLIN : EPOLLOUT) | kEdge;
-      if (auto st = loop_.set_fd_events(watch_, events); !st)
-        finish(ExchangeOutcome{false, "internal-error", st.error().message(), {}, false});
-      return;
-    }
+    case IoStatus::kWantWrite:
+      return;  // the next edge (either direction is watched) calls step() again
     case IoStatus::kEof:
       if (phase_ == Phase::kHandshake)
         return finish(ExchangeOutcome{false,
