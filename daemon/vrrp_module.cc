@@ -153,7 +153,6 @@ core::Status VrrpModule::reconfigure(const config::Config&, const config::Config
 
 void VrrpModule::add_instance(const config::VrrpInstance& cfg) {
   Entry entry;
-  entry.notify = std::make_unique<vrrp::NotifyQueue>(io_.launcher);
   entry.instance = std::make_unique<vrrp::VrrpInstance>(
       cfg, vrrp::InstanceDeps{ctx_.loop, *sockets_, *io_.addresses, *io_.links, *io_.gratuitous},
       [this](const vrrp::TransitionRecord& r) { on_transition(r); });
@@ -224,9 +223,12 @@ void VrrpModule::on_transition(const vrrp::TransitionRecord& r) {
   }
   auto it = instances_.find(r.instance);
   if (it != instances_.end()) {
-    for (auto& argv : vrrp::notify_commands(it->second.instance->config().notify, "INSTANCE",
-                                            r.instance, r.to, r.priority))
-      it->second.notify->push(std::move(argv), config_.global.script_user);
+    Entry& entry = it->second;
+    for (auto& argv : vrrp::notify_commands(entry.instance->config().notify, "INSTANCE",
+                                            r.instance, r.to, r.priority)) {
+      if (!entry.notify) entry.notify = std::make_unique<vrrp::NotifyQueue>(io_.launcher);
+      entry.notify->push(std::move(argv), config_.global.script_user);
+    }
   }
   groups_->on_transition(r);
   relay_states();
@@ -271,7 +273,8 @@ void VrrpModule::stop(std::function<void()> done) {
 // Stop notify scripts get a bounded time to finish before the worker exits.
 void VrrpModule::wait_for_notify(std::function<void()> done, core::TimePoint deadline) {
   const bool busy = groups_->notify_busy() || std::ranges::any_of(instances_, [](const auto& e) {
-                      return e.second.notify->busy() || e.second.notify->queued() > 0;
+                      const auto& n = e.second.notify;
+                      return n && (n->busy() || n->queued() > 0);
                     });
   if (!busy || ctx_.loop.now() >= deadline) {
     done();

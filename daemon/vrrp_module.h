@@ -62,7 +62,7 @@ class VrrpModule final : public WorkerModule {
   void relay_states();
   void send_states();
   struct Entry {
-    std::unique_ptr<vrrp::NotifyQueue> notify;
+    std::unique_ptr<vrrp::NotifyQueue> notify;  // made by the first notify script to run
     std::unique_ptr<vrrp::InstanceTracking> tracking;  // none when the instance tracks nothing
     std::unique_ptr<vrrp::VrrpInstance> instance;
   };
