@@ -22,7 +22,6 @@ namespace {
 constexpr core::Duration kReloadTimeout = std::chrono::seconds(10);
 constexpr core::Duration kStopGrace = std::chrono::milliseconds(1500);
 constexpr core::Duration kDefaultHeartbeat = std::chrono::seconds(1);
-constexpr core::Duration kLateTrim = std::chrono::seconds(10);
 
 core::Result<std::string> read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -133,7 +132,7 @@ core::Status Supervisor::start() {
   // The YAML parse left its freed heap behind (megabytes at 1,000 instances), and the start's
   // burst of events and messages leaves more.
   ::malloc_trim(0);
-  late_trim_ = loop_.schedule_after(kLateTrim, [] { ::malloc_trim(0); });
+  late_trims_.schedule(loop_);
   core::log_info("hadirectord starting: configuration " + options_.config_path +
                  ", generation 1, runtime dir " + options_.runtime_dir);
   return {};
@@ -383,7 +382,7 @@ void Supervisor::finish_reload() {
   for (const auto& e : done.worker_errors)
     core::log_error("reload generation " + std::to_string(done.generation) + ": " + e);
   core::log_info("reload complete: generation " + std::to_string(done.generation));
-  late_trim_ = loop_.schedule_after(kLateTrim, [] { ::malloc_trim(0); });  // the parse's heap
+  late_trims_.schedule(loop_);  // the parse's heap
   notifier_.ready(status_line());
   nlohmann::json reply = {{"ok", done.worker_errors.empty()}, {"generation", done.generation}};
   if (!done.worker_errors.empty()) reply["errors"] = done.worker_errors;

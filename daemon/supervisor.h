@@ -16,6 +16,7 @@
 #include "daemon/accept_filter.h"
 #include "daemon/config/config.h"
 #include "daemon/control_server.h"
+#include "daemon/late_trims.h"
 #include "daemon/core/event_loop.h"
 #include "daemon/metrics_format.h"
 #include "daemon/metrics_server.h"
@@ -159,7 +160,7 @@ class Supervisor {
   core::TimePoint started_at_{};
   std::string pid_file_;
   core::Handle stop_step_;
-  core::Handle late_trim_;  // malloc_trim once the start's burst is over
+  LateTrims late_trims_;  // after the start's burst of events, after each reload
   core::Handle retired_sweep_;  // removes stopped workers from workers_
 };
 

@@ -15,6 +15,7 @@
 #include "daemon/core/log.h"
 #include "daemon/json_fields.h"
 #include "daemon/ipc_channel.h"
+#include "daemon/late_trims.h"
 #include "daemon/worker_modules.h"
 
 namespace hadirector::daemon {
@@ -72,8 +73,6 @@ core::CapabilitySet worker_capabilities(const std::string& kind, const config::C
 }
 
 namespace {
-
-constexpr core::Duration kLateTrim = std::chrono::seconds(10);
 
 class Worker {
  public:
@@ -174,9 +173,7 @@ class Worker {
     // The message and its parse leave megabytes of freed heap at 1,000 instances: give the
     // pages back once the message is gone (the next iteration), or they stay in our PSS.
     trim_ = loop_.defer([] { ::malloc_trim(0); });
-    // And once more after the start-up (first timers, transitions, addresses), whose freed
-    // heap lies scattered below the top, where only malloc_trim returns it (~300 KB at 1,000).
-    late_trim_ = loop_.schedule_after(kLateTrim, [] { ::malloc_trim(0); });
+    late_trims_.schedule(loop_);  // and after what the new configuration sets off
     if (first) {
       channel_.send({{"type", "ready"}, {"generation", generation}});
     } else {
@@ -231,7 +228,8 @@ class Worker {
   std::optional<Source> applied_;
   std::optional<core::CapabilitySet> held_;  // after the first configuration, when privileged
   core::Handle term_;
-  core::Handle trim_, late_trim_;
+  core::Handle trim_;
+  LateTrims late_trims_;
   bool stopping_ = false;
 };
 
