@@ -99,7 +99,8 @@ void IpcChannel::on_io(uint32_t revents) {
 }
 
 void IpcChannel::read_ready() {
-  char buf[65536];
+  // 16 KiB: every stack page touched once stays in the process's PSS for good.
+  char buf[16384];
   for (;;) {
     ssize_t n = ::recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT);
     if (n > 0) {
