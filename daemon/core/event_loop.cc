@@ -48,7 +48,6 @@ void dispatch_once(void* userdata, Args&&... args) {
   if (fn) fn(std::forward<Args>(args)...);
 }
 
-using TimerFn = std::function<void()>;
 using SignalFn = std::function<void(const signalfd_siginfo&)>;
 using ChildFn = std::function<void(const siginfo_t&)>;
 
