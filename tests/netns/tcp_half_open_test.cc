@@ -4,6 +4,7 @@
 // connect-refused, a silent address (a neighbour that never answers) times out, rise and fall
 // count through the daemon, IPv6 works, and `half_open: false` connects as before.
 #include <arpa/inet.h>
+#include <linux/capability.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -55,6 +56,16 @@ uint16_t port_of(const core::UniqueFd& fd) {
   ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len);
   return ntohs(a.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(a).sin6_port
                                        : reinterpret_cast<sockaddr_in&>(a).sin_port);
+}
+
+// Whether the checker worker's effective set holds CAP_NET_RAW (the supervisor gives it only
+// to a checker whose configuration has an icmp or a half-open tcp check).
+bool checker_holds_net_raw(DaemonHarness& daemon) {
+  const std::string status = read_file("/proc/" + std::to_string(daemon.worker_pid("checker")) +
+                                       "/status");
+  const size_t at = status.find("CapEff:");
+  if (at == std::string::npos) return false;
+  return (std::stoull(status.substr(at + 7), nullptr, 16) >> CAP_NET_RAW) & 1;
 }
 
 // Connections waiting in the listener's accept queue (accepted and closed here).
@@ -136,6 +147,7 @@ TEST_F(TcpHalfOpenTest, ListeningClosedAndSilentServersWithoutAnAcceptedConnecti
   EXPECT_EQ(drain_accepts(listener6), 0);
   EXPECT_EQ(daemon_.log().find("connect instead of probing half-open"), std::string::npos)
       << daemon_.log();
+  EXPECT_TRUE(checker_holds_net_raw(daemon_));
 }
 
 TEST_F(TcpHalfOpenTest, FallsWhenTheListenerGoesAndRisesWhenItComesBack) {
@@ -156,6 +168,7 @@ TEST_F(TcpHalfOpenTest, HalfOpenFalseConnectsAndTheApplicationSeesIt) {
   start(real_server(up, ", half_open: false"));
   ASSERT_TRUE(becomes(up, "up", "")) << real(up).dump() << daemon_.log();
   EXPECT_TRUE(eventually([&] { return drain_accepts(listener) > 0; }, 3s));
+  EXPECT_FALSE(checker_holds_net_raw(daemon_)) << "no check needs a raw socket";
 }
 
 }  // namespace
