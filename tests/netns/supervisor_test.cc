@@ -197,6 +197,8 @@ TEST(SupervisorWorkers, CheckerRunsOnlyWhileTheConfigurationHasVirtualServers) {
   EXPECT_EQ(s["ready"], true);
   EXPECT_EQ(s["virtual_servers"], nlohmann::json::array());
   EXPECT_FALSE(s.contains("unanswered")) << s.dump();
+  auto servers = d.ctl({"servers"});
+  EXPECT_EQ(servers.exit_code, 0) << servers.out << servers.err;
   auto drained = d.ctl({"drain", "web-http", "198.51.100.11:80"});
   EXPECT_NE(drained.exit_code, 0);
   EXPECT_NE((drained.out + drained.err).find("no virtual server named 'web-http'"),
