@@ -172,6 +172,9 @@ core::Result<HalfOpenProber::Ticket> HalfOpenProber::probe(const dgram::SocketAd
   out.to.sin6_port = 0;
   family.queue.push_back(std::move(out));
   pending_[ticket] = &client;
+  // A full batch goes at once: a starved loop may take several iterations to reach the
+  // deferred flush, and that wait counts against the probes' timeout.
+  if (family.queue.size() >= kBatch && !flushing_) flush(family, true);
   if (!flush_) flush_ = loop_.defer([this] { flush(); });
   return ticket;
 }
@@ -182,11 +185,26 @@ void HalfOpenProber::flush() {
   // An answer's callback may drop the last checker holding this prober.
   std::shared_ptr<HalfOpenProber> keep = shared_from_this();
   core::Handle self = std::move(flush_);  // a probe queued by a callback below arms a new one
-  flush(v4_);
-  flush(v6_);
+  flush(v4_, false);
+  flush(v6_, false);
+  report_failures();
 }
 
-void HalfOpenProber::flush(Family& family) {
+void HalfOpenProber::report_failures() {
+  std::vector<std::pair<Ticket, int>> failed = std::move(failed_);
+  failed_.clear();
+  for (const auto& [ticket, error] : failed) {
+    auto it = pending_.find(ticket);
+    if (it == pending_.end()) continue;  // cancelled meanwhile
+    Client* client = it->second;
+    pending_.erase(it);
+    client->on_answer(Answer::kSendFailed, error);
+  }
+}
+
+void HalfOpenProber::flush(Family& family, bool defer_failures) {
+  // `sending` is in use until the end: a probe() from a callback below must only queue.
+  flushing_ = true;
   std::vector<Outgoing>& queue = family.sending;
   queue.swap(family.queue);  // probes queued by the callbacks below go to the emptied one
   // Probes cancelled since they were queued are not sent.
@@ -213,6 +231,10 @@ void HalfOpenProber::flush(Family& family) {
     // The first message of the rest failed: that probe fails, the others get their turn.
     const int error = sent < 0 ? errno : EIO;
     ++counters_.send_errors;
+    if (defer_failures) {
+      failed_.emplace_back(queue[first++].ticket, error);
+      continue;
+    }
     auto it = pending_.find(queue[first].ticket);
     ++first;
     if (it == pending_.end()) continue;
@@ -221,6 +243,7 @@ void HalfOpenProber::flush(Family& family) {
     client->on_answer(Answer::kSendFailed, error);
   }
   queue.clear();
+  flushing_ = false;
 }
 
 void HalfOpenProber::receive(Family& family) {

@@ -100,7 +100,11 @@ class HalfOpenProber : public std::enable_shared_from_this<HalfOpenProber> {
   core::Result<IpAddress> source_for(Family& family, const IpAddress& peer,
                                      const dgram::SocketAddress& to);
   void flush();
-  void flush(Family& family);
+  // Sends the family's queue. Send failures are reported at once, or (`defer_failures`, when
+  // called from inside probe()) kept for the deferred flush: a client is never called from
+  // inside another client's probe().
+  void flush(Family& family, bool defer_failures);
+  void report_failures();
   void receive(Family& family);
   void deliver(const Segment& segment, const IpAddress& from);
 
@@ -109,6 +113,8 @@ class HalfOpenProber : public std::enable_shared_from_this<HalfOpenProber> {
   std::unordered_map<Ticket, Client*, TicketHash> pending_;
   std::unordered_map<IpAddress, Route, AddressHash> routes_;
   core::Handle flush_;
+  std::vector<std::pair<Ticket, int>> failed_;
+  bool flushing_ = false;  // send failures not reported yet, with errno
   std::mt19937 sequences_;
   Counters counters_;
 };

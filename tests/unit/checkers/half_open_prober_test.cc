@@ -133,6 +133,29 @@ TEST_F(HalfOpenProberTest, ForgedAnswerWithTheWrongAckIsCountedNotReported) {
   EXPECT_GE(prober_->counters().unmatched, 1u);
 }
 
+// More probes than one sendmmsg batch, queued in one go (a slot full of checks): the full
+// batches go out from inside probe(), the rest from the deferred flush; all are answered.
+TEST_F(HalfOpenProberTest, ManyProbesAtOnceAreAllAnswered) {
+  constexpr int kProbes = 150;
+  std::vector<core::UniqueFd> listeners;
+  std::vector<Recorder> recorders(kProbes);
+  for (int i = 0; i < kProbes; ++i) {
+    const uint16_t port = listen_v4();
+    listeners.push_back(std::move(listener_));
+    ASSERT_TRUE(prober_->probe(*dgram::socket_address("127.0.0.1", port), recorders[i]));
+  }
+  EXPECT_GE(prober_->counters().sent, 128u);  // two full batches before the loop ran
+  auto answered = [&] {
+    for (const auto& r : recorders)
+      if (r.answers.empty()) return false;
+    return true;
+  };
+  auto done = loop_->run_until(answered, 5s);
+  ASSERT_TRUE(done && *done);
+  for (const auto& r : recorders) EXPECT_EQ(r.answers.front(), Answer::kListening);
+  EXPECT_EQ(prober_->counters().answers, static_cast<uint64_t>(kProbes));
+}
+
 TEST_F(HalfOpenProberTest, OneProberPerLoop) {
   auto again = HalfOpenProber::for_loop(*loop_);
   ASSERT_TRUE(again);
