@@ -13,7 +13,8 @@ namespace {
 constexpr int kMaxEvents = 64;
 
 // epoll_pwait2 takes nanoseconds: a timer is not rounded up to the next millisecond. Kernels
-// before 5.11 lack it; epoll_wait then rounds up, never waking before the deadline.
+// before 5.11 lack it (ENOSYS), and a seccomp filter written before it may refuse it (EPERM);
+// epoll_wait then rounds up, never waking before the deadline.
 int wait_for(int epfd, epoll_event* events, std::optional<Duration> timeout) {
   static bool have_pwait2 = true;
   if (have_pwait2) {
@@ -24,7 +25,7 @@ int wait_for(int epfd, epoll_event* events, std::optional<Duration> timeout) {
       ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
     }
     const int n = ::epoll_pwait2(epfd, events, kMaxEvents, timeout ? &ts : nullptr, nullptr);
-    if (n >= 0 || errno != ENOSYS) return n;
+    if (n >= 0 || (errno != ENOSYS && errno != EPERM)) return n;
     have_pwait2 = false;
   }
   int ms = -1;
