@@ -65,7 +65,9 @@ std::string ms(core::Duration d) {
 }  // namespace
 
 bool worker_needed(const config::Config& config, const std::string& kind) {
-  if (kind == "checker") return !config.virtual_servers.empty() || config.sync.has_value();
+  // The checker worker always runs (DESIGN.md: supervisor, vrrp and checker are the standing
+  // processes, and status always lists them); without virtual servers it idles.
+  if (kind == "checker") return true;
   if (kind == "snmp") return config.snmp.has_value();
   return true;
 }
@@ -203,7 +205,7 @@ void Supervisor::add_worker(const std::string& kind) {
 }
 
 void Supervisor::start_needed_workers() {
-  for (const char* kind : {"checker", "snmp"}) {
+  for (const char* kind : {"snmp"}) {
     if (!worker_needed(active_.parsed, kind)) continue;
     // One still stopping from an earlier reload does not count: it is on its way out.
     if (WorkerProcess* w = find_worker(kind); w && !w->stopping()) continue;
@@ -387,10 +389,6 @@ void Supervisor::finish_reload() {
   nlohmann::json reply = {{"ok", done.worker_errors.empty()}, {"generation", done.generation}};
   if (!done.worker_errors.empty()) reply["errors"] = done.worker_errors;
   for (const auto& r : done.requesters) r.send(reply);
-  // A checker that failed to apply may still hold IPVS services: it stays.
-  if (std::ranges::none_of(done.worker_errors,
-                           [](const std::string& e) { return e.starts_with("checker"); }))
-    retire_unneeded("checker");
   if (reload_queued_) {
     reload_queued_ = false;
     auto requesters = std::exchange(queued_requesters_, {});

@@ -32,9 +32,9 @@ struct SupervisorOptions {
   std::string log_level;
 };
 
-// Whether `config` gives the worker `kind` ("vrrp", "checker", "snmp") anything to do. The
-// VRRP worker always runs (it also owns the VIPs' absence); the checker serves virtual servers
-// and connection sync; the snmp worker the `snmp:` section.
+// Whether `config` needs the worker `kind` ("vrrp", "checker", "snmp"). The VRRP and checker
+// workers always run (the checker idles without virtual servers); the snmp worker only with
+// the `snmp:` section.
 bool worker_needed(const config::Config& config, const std::string& kind);
 
 class Supervisor {
@@ -79,10 +79,9 @@ class Supervisor {
   core::Status install_signals();
   core::Status write_pid_file();
   void add_worker(const std::string& kind);
-  // The checker and snmp workers run only while the configuration gives them work (virtual
-  // servers or sync; the `snmp:` section): started when a reload adds it. retire_unneeded()
-  // stops one a reload left without work: the snmp worker at once, the checker once it has
-  // applied that configuration (deleting its IPVS services, stopping the sync daemon).
+  // Optional workers (today the snmp worker, for the `snmp:` section) run only while the
+  // configuration needs them: started by the reload that adds their section, stopped by
+  // retire_unneeded() once a reload has removed it.
   void start_needed_workers();
   void retire_unneeded(const std::string& kind);
   WorkerProcess* find_worker(const std::string& name);
