@@ -244,7 +244,9 @@ Result<Handle> EventLoop::watch_child(pid_t pid, std::function<void(const siginf
 }
 
 // A timer already due: it runs at the next iteration, in the order defers were made.
-Handle EventLoop::defer(std::function<void()> fn) { return timers_.add(TimePoint{}, std::move(fn)); }
+Handle EventLoop::defer(std::function<void()> fn) {
+  return timers_.add(TimePoint{}, std::move(fn));
+}
 
 Result<int> EventLoop::run() {
   while (!exit_requested_)
@@ -252,7 +254,9 @@ Result<int> EventLoop::run() {
   return exit_code_;
 }
 
-Status EventLoop::run_once(Duration timeout) { return iterate(std::max(timeout, Duration::zero())); }
+Status EventLoop::run_once(Duration timeout) {
+  return iterate(std::max(timeout, Duration::zero()));
+}
 
 std::optional<Duration> EventLoop::wait_for(std::optional<Duration> max_wait) {
   std::optional<Duration> wait = max_wait;

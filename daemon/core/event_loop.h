@@ -46,8 +46,9 @@ class EventLoop final : public Scheduler {
   // Changes the events of a watch made by watch_fd or watch_fd_batched.
   Status set_fd_events(const Handle& watch, uint32_t events);
   // Dispatches a watch made by watch_fd before timers and other sources that are due in the
-  // same iteration (input that arrives while a due timer waits is looked for first, too). For input that decides whether a due timer still matters: after a stall,
-  // VRRP adverts already queued must be read before an overdue master-down timer fires.
+  // same iteration (input that arrives while a due timer waits is looked for first, too). For
+  // input that decides whether a due timer still matters: after a stall, VRRP adverts already
+  // queued must be read before an overdue master-down timer fires.
   Status dispatch_first(const Handle& watch);
 
   // Blocks signo for the process and calls fn each time it arrives. Cancelling leaves the

@@ -29,7 +29,8 @@ int wait_for(int epfd, epoll_event* events, std::optional<Duration> timeout) {
     have_pwait2 = false;
   }
   int ms = -1;
-  if (timeout) ms = static_cast<int>(std::max<int64_t>((timeout->count() + 999'999) / 1'000'000, 0));
+  if (timeout)
+    ms = static_cast<int>(std::max<int64_t>((timeout->count() + 999'999) / 1'000'000, 0));
   return ::epoll_wait(epfd, events, kMaxEvents, ms);
 }
 

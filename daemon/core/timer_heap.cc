@@ -44,7 +44,8 @@ Handle TimerHeap::add(TimePoint when, std::function<void()> fn) {
 // master-down timer moves on every advert) leaves one behind each time, so the heap is swept
 // whenever it has doubled since the last sweep. Amortised, each entry is looked at once more.
 void TimerHeap::compact() {
-  auto dead = std::partition(heap_.begin(), heap_.end(), [](const Entry& e) { return e.node->live; });
+  auto dead =
+      std::partition(heap_.begin(), heap_.end(), [](const Entry& e) { return e.node->live; });
   for (auto it = dead; it != heap_.end(); ++it) it->node->unref();
   heap_.erase(dead, heap_.end());
   std::make_heap(heap_.begin(), heap_.end(), later);
