@@ -47,6 +47,7 @@ class VrrpModule final : public WorkerModule {
   core::Status configure(const config::Config& config) override;
   core::Status reconfigure(const config::Config& old_config, const config::Config& new_config,
                            const config::ConfigDiff& diff) override;
+  bool wants_reload_diff() const override { return true; }  // instances added/removed/changed
   nlohmann::json status() const override;
   void on_relay(const std::string& from, const nlohmann::json& payload) override;
   // `demote` / `restore` INSTANCE (vrrp_module_commands.cc).

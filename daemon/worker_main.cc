@@ -151,6 +151,8 @@ class Worker {
     const bool first = !applied_;
     if (first) {
       applied = module_->configure(*loaded);
+    } else if (!module_->wants_reload_diff()) {
+      applied = module_->reconfigure(*loaded, *loaded, config::ConfigDiff{});
     } else if (auto old = applied_->load(); !old) {
       applied = core::fail(core::Errc::kInvalid, "the running configuration no longer decodes: " +
                                                      format_errors(old.error()));
