@@ -148,7 +148,7 @@ class Worker {
     const auto t1 = std::chrono::steady_clock::now();
     settle_capabilities(worker_capabilities(kind_, *loaded), generation);
     core::Status applied;
-    const bool first = !applied_;
+    const bool first = !configured_;
     if (first) {
       applied = module_->configure(*loaded);
     } else if (!module_->wants_reload_diff()) {
@@ -171,7 +171,9 @@ class Worker {
                       " decoded in " + ms(t1 - t0) + " ms, applied in " +
                       ms(std::chrono::steady_clock::now() - t1) + " ms");
     }
-    applied_ = std::move(source);
+    configured_ = true;
+    // Only a module that diffs against it needs the applied configuration again.
+    if (module_->wants_reload_diff()) applied_ = std::move(source);
     // The message and its parse leave megabytes of freed heap at 1,000 instances: give the
     // pages back once the message is gone (the next iteration), or they stay in our PSS.
     trim_ = loop_.defer([] { ::malloc_trim(0); });
@@ -228,6 +230,7 @@ class Worker {
   // The configuration applied, as it came: decoded again only for the next reload's diff. Kept
   // decoded it was a second copy of every instance's settings (~700 KB at 1,000 instances).
   std::optional<Source> applied_;
+  bool configured_ = false;
   std::optional<core::CapabilitySet> held_;  // after the first configuration, when privileged
   core::Handle term_;
   core::Handle trim_;
