@@ -65,11 +65,9 @@ std::string ms(core::Duration d) {
 }  // namespace
 
 bool worker_needed(const config::Config& config, const std::string& kind) {
-  // The checker worker always runs (DESIGN.md: supervisor, vrrp and checker are the standing
-  // processes, and status always lists them); without virtual servers it idles.
-  if (kind == "checker") return true;
-  if (kind == "snmp") return config.snmp.has_value();
-  return true;
+  // The vrrp and checker workers always run (DESIGN.md: they are the standing processes, and
+  // status always lists them); the checker idles without virtual servers.
+  return kind != "snmp" || config.snmp.has_value();
 }
 
 Supervisor::Supervisor(core::EventLoop& loop, SupervisorOptions options)
@@ -205,15 +203,13 @@ void Supervisor::add_worker(const std::string& kind) {
 }
 
 void Supervisor::start_needed_workers() {
-  for (const char* kind : {"snmp"}) {
-    if (!worker_needed(active_.parsed, kind)) continue;
-    // One still stopping from an earlier reload does not count: it is on its way out.
-    if (WorkerProcess* w = find_worker(kind); w && !w->stopping()) continue;
-    core::log_info(std::string("the configuration needs the ") + kind + " worker: starting it");
-    add_worker(kind);
-    if (auto spawned = workers_.back()->spawn(); !spawned)
-      core::log_error(std::string(kind) + " worker: " + spawned.error().message() + "; retrying");
-  }
+  if (!worker_needed(active_.parsed, "snmp")) return;
+  // One still stopping from an earlier reload does not count: it is on its way out.
+  if (WorkerProcess* w = find_worker("snmp"); w && !w->stopping()) return;
+  core::log_info("the configuration needs the snmp worker: starting it");
+  add_worker("snmp");
+  if (auto spawned = workers_.back()->spawn(); !spawned)
+    core::log_error("snmp worker: " + spawned.error().message() + "; retrying");
 }
 
 void Supervisor::retire_unneeded(const std::string& kind) {

@@ -53,13 +53,6 @@ void Supervisor::on_control_request(const nlohmann::json& request, const Respond
     return;
   }
   if (cmd == "reload") return reload(responder);
-  if ((cmd == "drain" || cmd == "enable") && !worker_needed(active_.parsed, "checker")) {
-    // No checker runs without virtual servers: answer as it would.
-    responder.send({{"ok", false},
-                    {"error", "no virtual server named '" +
-                                  json_string(request, "virtual_server") + "'"}});
-    return;
-  }
   if (cmd == "drain" || cmd == "enable") return forward_command("checker", request, responder);
   if (cmd == "demote" || cmd == "restore") return forward_command("vrrp", request, responder);
   responder.send({{"ok", false}, {"error", "unknown command '" + cmd + "'"}});
