@@ -36,10 +36,9 @@ class EventLoop final : public Scheduler {
   [[nodiscard]] Result<Handle> watch_fd(int fd, uint32_t events,
                                         std::function<void(uint32_t revents)> fn);
   // Like watch_fd, for many short-lived sockets (health-check probes): their fds share one inner
-  // epoll that is a single source of this loop. sd-event dispatches one source per iteration and
-  // polls its epoll before each, so a burst of N ready probes cost N iterations; here it is one.
-  // The watch owns fd once this succeeds: cancelling it closes fd (which also drops it from the
-  // inner epoll, no removal call needed). They are dispatched before timers due in the same
+  // epoll that is a single watch of this loop, and the watch owns fd once this succeeds:
+  // cancelling it closes fd, which also drops it from the inner epoll, so a probe's socket costs
+  // no removal call (a watch_fd watch must be cancelled, one epoll_ctl, before its fd closes). They are dispatched before timers due in the same
   // iteration (as with dispatch_first). set_fd_events works on them, dispatch_first does not.
   [[nodiscard]] Result<Handle> watch_fd_batched(int fd, uint32_t events,
                                                 std::function<void(uint32_t revents)> fn);
