@@ -37,9 +37,8 @@ core::Status CheckerModule::configure(const config::Config& config) {
   return engine_->configure(config);
 }
 
-core::Status CheckerModule::reconfigure(const config::Config&, const config::Config& new_config,
-                                        const config::ConfigDiff&) {
-  // The engine compares real servers and checks itself, more finely than the diff's names.
+core::Status CheckerModule::reconfigure(const config::Config& new_config) {
+  // The engine compares virtual servers, real servers and checks with the running ones.
   return engine_->reconfigure(new_config);
 }
 

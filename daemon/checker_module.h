@@ -17,8 +17,7 @@ class CheckerModule final : public WorkerModule {
   explicit CheckerModule(WorkerContext ctx);
 
   core::Status configure(const config::Config& config) override;
-  core::Status reconfigure(const config::Config& old_config, const config::Config& new_config,
-                           const config::ConfigDiff& diff) override;
+  core::Status reconfigure(const config::Config& new_config) override;
   nlohmann::json status() const override;
   void on_relay(const std::string& from, const nlohmann::json& payload) override;
   nlohmann::json command(const nlohmann::json& request) override;

@@ -22,11 +22,10 @@ core::Status SnmpModule::configure(const config::Config& config) {
   return {};
 }
 
-core::Status SnmpModule::reconfigure(const config::Config&, const config::Config& new_config,
-                                     const config::ConfigDiff& diff) {
+core::Status SnmpModule::reconfigure(const config::Config& new_config) {
   // net-snmp cannot move its master session in place; the supervisor restarts this worker
   // when the socket changes, so here only the configuration behind the view moves.
-  if (diff.snmp_changed && new_config.snmp && new_config.snmp->agentx_socket != socket_path_)
+  if (new_config.snmp && new_config.snmp->agentx_socket != socket_path_)
     core::log_notice("snmp: agentx_socket changes take effect when the snmp worker restarts");
   config_ = new_config;
   refresh();

@@ -20,8 +20,7 @@ class SnmpModule final : public WorkerModule {
   explicit SnmpModule(WorkerContext ctx) : ctx_(ctx), agent_(ctx.loop) {}
 
   core::Status configure(const config::Config& config) override;
-  core::Status reconfigure(const config::Config& old_config, const config::Config& new_config,
-                           const config::ConfigDiff& diff) override;
+  core::Status reconfigure(const config::Config& new_config) override;
   nlohmann::json status() const override;
   void on_relay(const std::string& from, const nlohmann::json& payload) override;
 

@@ -114,8 +114,8 @@ core::Status VrrpModule::configure(const config::Config& config) {
   return {};
 }
 
-core::Status VrrpModule::reconfigure(const config::Config&, const config::Config& new_config,
-                                     const config::ConfigDiff& diff) {
+core::Status VrrpModule::reconfigure(const config::Config& new_config) {
+  const InstanceChanges diff = changes_to(new_config.vrrp.instances);
   const bool was_realtime = config_.vrrp.realtime;
   config_ = settings_of(new_config);
   order_ = names_of(new_config.vrrp.instances);
@@ -123,9 +123,9 @@ core::Status VrrpModule::reconfigure(const config::Config&, const config::Config
   if (new_config.vrrp.realtime != was_realtime) apply_realtime(new_config.vrrp.realtime);
   apply_scripts(new_config);
   apply_files(new_config);
-  for (const auto& name : diff.instances_removed) remove_instance(name);
+  for (const auto& name : diff.removed) remove_instance(name);
   std::vector<std::string> to_start;
-  for (const auto& name : diff.instances_changed) {
+  for (const auto& name : diff.changed) {
     auto it = std::ranges::find(new_config.vrrp.instances, name, &config::VrrpInstance::name);
     auto entry = instances_.find(name);
     if (it == new_config.vrrp.instances.end() || entry == instances_.end()) continue;
@@ -137,7 +137,7 @@ core::Status VrrpModule::reconfigure(const config::Config&, const config::Config
       to_start.push_back(name);
     }
   }
-  for (const auto& name : diff.instances_added) {
+  for (const auto& name : diff.added) {
     auto it = std::ranges::find(new_config.vrrp.instances, name, &config::VrrpInstance::name);
     if (it == new_config.vrrp.instances.end()) continue;
     add_instance(*it);
@@ -149,6 +149,23 @@ core::Status VrrpModule::reconfigure(const config::Config&, const config::Config
   apply_groups();
   for (const auto& name : to_start) instances_.at(name).instance->start();
   return {};
+}
+
+VrrpModule::InstanceChanges VrrpModule::changes_to(
+    const std::vector<config::VrrpInstance>& next) const {
+  InstanceChanges out;
+  for (const auto& [name, entry] : instances_)
+    if (std::ranges::find(next, name, &config::VrrpInstance::name) == next.end())
+      out.removed.push_back(name);
+  for (const auto& cfg : next) {
+    auto it = instances_.find(cfg.name);
+    if (it == instances_.end()) {
+      out.added.push_back(cfg.name);
+    } else if (!(it->second.instance->config() == cfg)) {
+      out.changed.push_back(cfg.name);
+    }
+  }
+  return out;
 }
 
 void VrrpModule::add_instance(const config::VrrpInstance& cfg) {

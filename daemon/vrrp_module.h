@@ -45,9 +45,9 @@ class VrrpModule final : public WorkerModule {
   ~VrrpModule() override;
 
   core::Status configure(const config::Config& config) override;
-  core::Status reconfigure(const config::Config& old_config, const config::Config& new_config,
-                           const config::ConfigDiff& diff) override;
-  bool wants_reload_diff() const override { return true; }  // instances added/removed/changed
+  // Instances are compared with the ones running: removed, changed (updated in place when
+  // their identity holds) and added.
+  core::Status reconfigure(const config::Config& new_config) override;
   nlohmann::json status() const override;
   void on_relay(const std::string& from, const nlohmann::json& payload) override;
   // `demote` / `restore` INSTANCE (vrrp_module_commands.cc).
@@ -62,6 +62,11 @@ class VrrpModule final : public WorkerModule {
   // Tells the checker worker every instance's state (it runs the IPVS sync daemon's role).
   void relay_states();
   void send_states();
+  struct InstanceChanges {
+    std::vector<std::string> removed, changed, added;
+  };
+  // What turns the running instances into `next` (each running one holds its configuration).
+  InstanceChanges changes_to(const std::vector<config::VrrpInstance>& next) const;
   struct Entry {
     std::unique_ptr<vrrp::NotifyQueue> notify;  // made by the first notify script to run
     std::unique_ptr<vrrp::InstanceTracking> tracking;  // none when the instance tracks nothing

@@ -122,22 +122,13 @@ class Worker {
     }
   }
 
-  // What the supervisor sent: the tree it parsed ("tree"), or plain YAML, still understood.
-  struct Source {
-    bool tree = true;
-    std::string text;
-    std::string path;
-    config::LoadResult load() const {
-      return tree ? load_config_tree(text, path) : load_config_text(text, path);
-    }
-  };
-
   void apply_config(const nlohmann::json& m) {
     uint64_t generation = json_u64(m, "generation");
-    const bool tree = m.contains("tree");
-    Source source{tree, json_string(m, tree ? "tree" : "yaml"), json_string(m, "path", "config")};
+    // The supervisor sends the tree it parsed ("tree"); plain YAML is still understood.
+    const std::string path = json_string(m, "path", "config");
     const auto t0 = std::chrono::steady_clock::now();  // phase times, logged at debug level
-    auto loaded = source.load();
+    auto loaded = m.contains("tree") ? load_config_tree(json_string(m, "tree"), path)
+                                     : load_config_text(json_string(m, "yaml"), path);
     if (!loaded) {
       // The supervisor validated this text; failing here means the two disagree (a bug), so
       // say so and keep what runs.
@@ -147,18 +138,8 @@ class Worker {
     }
     const auto t1 = std::chrono::steady_clock::now();
     settle_capabilities(worker_capabilities(kind_, *loaded), generation);
-    core::Status applied;
     const bool first = !configured_;
-    if (first) {
-      applied = module_->configure(*loaded);
-    } else if (!module_->wants_reload_diff()) {
-      applied = module_->reconfigure(*loaded, *loaded, config::ConfigDiff{});
-    } else if (auto old = applied_->load(); !old) {
-      applied = core::fail(core::Errc::kInvalid, "the running configuration no longer decodes: " +
-                                                     format_errors(old.error()));
-    } else {
-      applied = module_->reconfigure(*old, *loaded, config::diff(*old, *loaded));
-    }
+    const core::Status applied = first ? module_->configure(*loaded) : module_->reconfigure(*loaded);
     if (!applied) {
       report_applied(generation, applied.error().message());
       return;
@@ -172,8 +153,6 @@ class Worker {
                       ms(std::chrono::steady_clock::now() - t1) + " ms");
     }
     configured_ = true;
-    // Only a module that diffs against it needs the applied configuration again.
-    if (module_->wants_reload_diff()) applied_ = std::move(source);
     // The message and its parse leave megabytes of freed heap at 1,000 instances: give the
     // pages back once the message is gone (the next iteration), or they stay in our PSS.
     trim_ = loop_.defer([] { ::malloc_trim(0); });
@@ -227,9 +206,8 @@ class Worker {
   IpcChannel channel_;
   ModuleFactory make_;
   std::unique_ptr<WorkerModule> module_;
-  // The configuration applied, as it came: decoded again only for the next reload's diff. Kept
-  // decoded it was a second copy of every instance's settings (~700 KB at 1,000 instances).
-  std::optional<Source> applied_;
+  // No copy of the applied configuration is kept: each module compares a reload with what it
+  // runs (kept, it was a second copy of every instance's settings, ~700 KB at 1,000 instances).
   bool configured_ = false;
   std::optional<core::CapabilitySet> held_;  // after the first configuration, when privileged
   core::Handle term_;

@@ -28,14 +28,10 @@ class WorkerModule {
 
   // The first configuration after the worker starts (also after a restart).
   virtual core::Status configure(const config::Config& config) = 0;
-  // A reload: apply only what `diff` names. An error keeps the module on `old_config`.
-  virtual core::Status reconfigure(const config::Config& old_config,
-                                   const config::Config& new_config,
-                                   const config::ConfigDiff& diff) = 0;
-  // Whether reconfigure() reads `old_config` and `diff`. The worker keeps the applied
-  // configuration encoded and decoding it again costs seconds at 40,000 real servers under
-  // emulation; a module answering false gets `new_config` as `old_config` and an empty diff.
-  virtual bool wants_reload_diff() const { return false; }
+  // A reload. Each module compares `new_config` with what it runs and applies only the
+  // difference (the worker keeps no copy of the previous configuration: decoding one again
+  // cost seconds at 40,000 real servers under emulation). An error keeps what runs.
+  virtual core::Status reconfigure(const config::Config& new_config) = 0;
   // This module's part of `hadirectorctl status --json`.
   virtual nlohmann::json status() const = 0;
   // A message relayed from the other worker.

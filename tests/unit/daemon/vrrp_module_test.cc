@@ -155,7 +155,7 @@ TEST_F(VrrpModuleTest, ReloadTouchesOnlyTheChangedInstances) {
   events_.clear();
   config::Config next = c;
   next.vrrp.instances = {owner("web", 51, "192.0.2.100/24"), owner("api", 53, "192.0.2.160/24")};
-  ASSERT_TRUE(module_->reconfigure(c, next, config::diff(c, next)));
+  ASSERT_TRUE(module_->reconfigure(next));
   EXPECT_EQ(module_->instance("web"), web);
   EXPECT_EQ(web->counters().adverts_sent, web_sent);  // not restarted, not re-announced
   EXPECT_EQ(module_->instance("db"), nullptr);
@@ -177,7 +177,7 @@ TEST_F(VrrpModuleTest, ReloadAddsAndRemovesSingleVipsInPlace) {
   config::Config next = c;
   next.vrrp.instances[0].virtual_addresses.push_back(
       *config::IpPrefix::from_string("192.0.2.101/24"));
-  ASSERT_TRUE(module_->reconfigure(c, next, config::diff(c, next)));
+  ASSERT_TRUE(module_->reconfigure(next));
   EXPECT_EQ(module_->instance("web"), web);
   EXPECT_TRUE(has("192.0.2.101/24"));
   EXPECT_TRUE(has("192.0.2.100/24"));
@@ -262,10 +262,9 @@ TEST_F(VrrpModuleTest, AReloadChangingADemotedMastersPriorityNeverAdvertisesIt) 
   ASSERT_EQ(command("demote", "web")["ok"], true);
   const size_t sent = socket_->sent().size();
   for (int priority : {200, 100}) {
-    config::Config old = demotable(), next = demotable();
-    old.vrrp.instances[0].priority = priority == 200 ? 150 : 200;
+    config::Config next = demotable();
     next.vrrp.instances[0].priority = priority;
-    ASSERT_TRUE(module_->reconfigure(old, next, config::diff(old, next)));
+    ASSERT_TRUE(module_->reconfigure(next));
     EXPECT_EQ(module_->instance("web")->effective_priority(), 1);
   }
   for (size_t i = sent; i < socket_->sent().size(); ++i) {
@@ -308,7 +307,7 @@ TEST_F(VrrpModuleTest, DemotionIsPersistedAndReadBackOnConfigure) {
   // A reload that changes the priority keeps the demotion.
   config::Config next = demotable();
   next.vrrp.instances[0].priority = 200;
-  ASSERT_TRUE(module_->reconfigure(demotable(), next, config::diff(demotable(), next)));
+  ASSERT_TRUE(module_->reconfigure(next));
   EXPECT_EQ(module_->instance("web")->effective_priority(), 1);
   ASSERT_EQ(command("restore", "web")["ok"], true);
   EXPECT_EQ(module_->instance("web")->effective_priority(), 200);
