@@ -8,6 +8,7 @@
 #include "daemon/core/log.h"
 #include "daemon/supervisor.h"
 #include "daemon/worker_main.h"
+#include "daemon/worker_process.h"
 
 using namespace hadirector;
 
@@ -50,6 +51,7 @@ int run_supervisor(const daemon::CliOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  daemon::WorkerProcess::remember_command_line(argc, argv);
   auto options = daemon::parse_cli(std::vector<std::string>(argv + 1, argv + argc));
   if (!options) {
     std::fprintf(stderr, "hadirectord: %s\n", options.error().message().c_str());

@@ -15,6 +15,7 @@
 #include "daemon/config_loading.h"
 #include "daemon/core/log.h"
 #include "daemon/json_fields.h"
+#include "daemon/worker_main.h"
 
 namespace hadirector::daemon {
 namespace {
@@ -44,10 +45,9 @@ core::Status make_private_dir(const std::string& path, mode_t mode, const std::s
   return {};
 }
 
-// The program a worker runs: hadirectord itself, except the snmp worker, hadirectord-snmp from
-// the same directory (only it loads net-snmp).
-std::string worker_executable(const std::string& kind) {
-  if (kind != "snmp") return "/proc/self/exe";
+// The snmp worker's program, hadirectord-snmp from hadirectord's directory (only it loads
+// net-snmp); the other workers are forked from the supervisor.
+std::string snmp_executable() {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   const std::string path = (self.parent_path() / "hadirectord-snmp").string();
@@ -187,8 +187,6 @@ core::Status Supervisor::install_signals() {
 }
 
 void Supervisor::add_worker(const std::string& kind) {
-  std::vector<std::string> argv = {"hadirectord", "--worker", kind, "--ipc-fd", "3",
-                                   "--log-level", options_.log_level};
   WorkerProcess::Hooks hooks{
       [this](WorkerProcess& w, nlohmann::json& m) { on_worker_message(w, m); },
       [this](WorkerProcess& w) { on_worker_started(w); },
@@ -198,8 +196,18 @@ void Supervisor::add_worker(const std::string& kind) {
           if (reload_->waiting.empty()) finish_reload();
         }
       }};
-  workers_.push_back(std::make_unique<WorkerProcess>(loop_, kind, std::move(argv), hooks,
-                                                     worker_executable(kind)));
+  if (kind == "snmp") {
+    workers_.push_back(std::make_unique<WorkerProcess>(
+        loop_, kind,
+        std::vector<std::string>{"hadirectord-snmp", "--worker", kind, "--ipc-fd", "3",
+                                 "--log-level", options_.log_level},
+        hooks, snmp_executable()));
+    return;
+  }
+  // The others are forked, not exec'd: they share our libraries' relocated pages.
+  workers_.push_back(std::make_unique<WorkerProcess>(
+      loop_, kind, std::vector<std::string>{"hadirectord", "--worker", kind}, hooks,
+      [kind](int ipc_fd) { return run_worker(kind, ipc_fd); }));
 }
 
 void Supervisor::start_needed_workers() {

@@ -1,11 +1,15 @@
 #include "daemon/worker_process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "daemon/core/log.h"
@@ -32,7 +36,90 @@ namespace {
   _exit(127);
 }
 
+// main()'s argv strings, contiguous: a forked worker's command line is written over them.
+char* command_line = nullptr;
+size_t command_line_size = 0;
+
+// libsystemd's journal socket (sd_journal_send keeps it open once used): a forked worker keeps
+// it, for closing it under libsystemd would make its next message go to whatever fd reuses it.
+bool is_journal_socket(int fd) {
+  sockaddr_un peer{};
+  socklen_t len = sizeof peer;
+  int type = 0;
+  socklen_t type_len = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_DGRAM)
+    return false;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0 ||
+      peer.sun_family != AF_UNIX)
+    return false;
+  return std::strcmp(peer.sun_path, "/run/systemd/journal/socket") == 0;
+}
+
+// Closes every inherited fd but stdio, `keep` and the journal's: the control socket, the other
+// workers' channels, the supervisor's signalfd, epoll and netlink sockets are not the worker's.
+void close_inherited_fds(int keep) {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) {
+    ::close_range(3, static_cast<unsigned>(keep) - 1, 0);  // keep > 2: socketpair's fd
+    ::close_range(static_cast<unsigned>(keep) + 1, ~0U, 0);
+    return;
+  }
+  std::vector<int> doomed;
+  const int own = ::dirfd(dir);
+  while (dirent* e = ::readdir(dir)) {
+    const int fd = std::atoi(e->d_name);
+    if (fd > 2 && fd != keep && fd != own && !is_journal_socket(fd)) doomed.push_back(fd);
+  }
+  ::closedir(dir);
+  for (int fd : doomed) ::close(fd);
+}
+
+void set_command_line(const std::string& name, const std::vector<std::string>& argv) {
+  ::prctl(PR_SET_NAME, ("hd-" + name).c_str());  // comm (top, ps -o comm): "hd-vrrp"
+  if (!command_line) return;
+  std::memset(command_line, 0, command_line_size);
+  size_t at = 0;
+  for (const auto& a : argv) {
+    if (at + a.size() + 1 > command_line_size) break;  // whole words only
+    std::memcpy(command_line + at, a.data(), a.size());
+    at += a.size() + 1;
+  }
+}
+
+// In the child of fork, without exec. The supervisor is single-threaded, so the child may
+// allocate; it must never touch the supervisor's objects (its event loop, channels, workers),
+// whose fds it closes and whose memory it leaves as it is, shared until written.
+[[noreturn]] void run_forked(int fd, const std::string& name,
+                             const std::vector<std::string>& argv,
+                             const WorkerProcess::ForkedMain& main) {
+  for (int signo = 1; signo < NSIG; ++signo) ::signal(signo, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  close_inherited_fds(fd);
+  set_command_line(name, argv);
+  const int code = main(fd);
+  std::fflush(nullptr);
+  ::_exit(code);  // no destructor of the supervisor's statics runs here
+}
+
 }  // namespace
+
+void WorkerProcess::remember_command_line(int argc, char** argv) {
+  if (argc < 1) return;
+  char* end = argv[0] + std::strlen(argv[0]) + 1;
+  for (int i = 1; i < argc && argv[i] == end; ++i) end = argv[i] + std::strlen(argv[i]) + 1;
+  command_line = argv[0];
+  command_line_size = static_cast<size_t>(end - argv[0]);
+}
+
+WorkerProcess::WorkerProcess(core::EventLoop& loop, std::string name,
+                             std::vector<std::string> argv, Hooks hooks, ForkedMain main)
+    : loop_(loop),
+      name_(std::move(name)),
+      argv_(std::move(argv)),
+      forked_main_(std::move(main)),
+      hooks_(std::move(hooks)) {}
 
 WorkerProcess::WorkerProcess(core::EventLoop& loop, std::string name,
                              std::vector<std::string> argv, Hooks hooks, std::string executable)
@@ -53,9 +140,13 @@ core::Status WorkerProcess::spawn() {
   core::UniqueFd ours(sv[0]), theirs(sv[1]);
   // The worker reads blocking-free through its own loop but starts from a clean flag set.
   fcntl(theirs.get(), F_SETFL, fcntl(theirs.get(), F_GETFL) & ~O_NONBLOCK);
+  std::fflush(nullptr);  // or the child writes our buffered output a second time
   pid_t pid = ::fork();
   if (pid < 0) return core::fail_errno(errno, "fork worker " + name_);
-  if (pid == 0) exec_worker(theirs.get(), executable_, argv_);
+  if (pid == 0) {
+    if (forked_main_) run_forked(theirs.get(), name_, argv_, forked_main_);
+    exec_worker(theirs.get(), executable_, argv_);
+  }
 
   pid_ = pid;
   ready_ = false;

@@ -1,6 +1,6 @@
-// The supervisor's view of one worker process: spawning it (fork + exec of our own binary in
-// worker mode), its IPC channel, heartbeats, and restarting it with backoff when it dies.
-// What the messages mean is the supervisor's business, not this class's.
+// The supervisor's view of one worker process: spawning it (a fork running the worker's body,
+// or fork + exec of another program), its IPC channel, heartbeats, and restarting it with
+// backoff when it dies. What the messages mean is the supervisor's business, not this class's.
 #pragma once
 
 #include <sys/types.h>
@@ -31,10 +31,21 @@ class WorkerProcess {
     std::function<void(WorkerProcess&)> on_died;
   };
 
-  // `executable`: the program to run, hadirectord itself unless given.
+  // The body of a forked worker: runs in the child with the IPC channel's fd, returns its exit
+  // code. The child shares the supervisor's relocated libraries and heap copy-on-write, so
+  // each costs PSS once, not once per process (an exec'd worker relocates its own copies).
+  using ForkedMain = std::function<int(int ipc_fd)>;
+
+  // A worker forked from this process: `argv` becomes its command line (as ps shows it).
   WorkerProcess(core::EventLoop& loop, std::string name, std::vector<std::string> argv, Hooks hooks,
-                std::string executable = "/proc/self/exe");
+                ForkedMain main);
+  // A worker that runs `executable` with `argv` (--ipc-fd 3 is where its channel is).
+  WorkerProcess(core::EventLoop& loop, std::string name, std::vector<std::string> argv, Hooks hooks,
+                std::string executable);
   ~WorkerProcess();
+
+  // Where main()'s argv strings lie, so a forked worker can write its own command line there.
+  static void remember_command_line(int argc, char** argv);
 
   core::Status spawn();
   bool send(const nlohmann::json& message);
@@ -66,6 +77,7 @@ class WorkerProcess {
   std::string name_;
   std::vector<std::string> argv_;
   std::string executable_;
+  ForkedMain forked_main_;
   Hooks hooks_;
   RestartBackoff backoff_;
   std::unique_ptr<IpcChannel> channel_;

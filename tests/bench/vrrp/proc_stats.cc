@@ -1,7 +1,9 @@
 #include "tests/bench/vrrp/proc_stats.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -19,6 +21,18 @@ std::vector<std::string> stat_fields(pid_t pid) {
   std::istringstream in(stat.substr(paren + 2));
   for (std::string f; in >> f;) out.push_back(f);
   return out;
+}
+
+// The group a mapping's smaps header line ("start-end perms offset dev inode [path]") counts in.
+std::string mapping_group(const std::string& header) {
+  std::istringstream in(header);
+  std::string field, path;
+  for (int i = 0; i < 5 && in >> field; ++i) {
+  }
+  std::getline(in >> std::ws, path);
+  if (path.empty()) return "anon";
+  if (path.front() == '[') return path.substr(1, path.find(']') - 1);
+  return std::filesystem::path(path).filename().string();
 }
 
 }  // namespace
@@ -75,6 +89,45 @@ int64_t pss_kib(const std::vector<pid_t>& pids) {
     if (at != std::string::npos) total += std::stoll(rollup.substr(at + 5));
   }
   return total;
+}
+
+std::string pss_breakdown_text(pid_t pid, int64_t min_kib) {
+  struct Sizes {
+    int64_t pss = 0, dirty = 0;
+  };
+  std::map<std::string, Sizes> groups;
+  std::istringstream in(testing::read_file("/proc/" + std::to_string(pid) + "/smaps"));
+  Sizes* current = nullptr;
+  int64_t total = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const size_t colon = line.find(':');
+    const bool field = colon != std::string::npos && colon < line.find(' ');
+    if (!field) {
+      current = &groups[mapping_group(line)];
+    } else if (current && line.starts_with("Pss:")) {
+      current->pss += std::stoll(line.substr(colon + 1));
+      total += std::stoll(line.substr(colon + 1));
+    } else if (current && line.starts_with("Private_Dirty:")) {
+      current->dirty += std::stoll(line.substr(colon + 1));
+    }
+  }
+  std::vector<std::pair<std::string, Sizes>> sorted(groups.begin(), groups.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.second.pss > b.second.pss; });
+  std::string comm = testing::read_file("/proc/" + std::to_string(pid) + "/comm");
+  if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  std::string out = comm + " " + std::to_string(pid) + ": " + std::to_string(total) + " KiB =";
+  Sizes other;
+  for (const auto& [name, sizes] : sorted) {
+    if (sizes.pss < min_kib) {
+      other.pss += sizes.pss;
+      other.dirty += sizes.dirty;
+      continue;
+    }
+    out += " " + name + " " + std::to_string(sizes.pss) + "/" + std::to_string(sizes.dirty) + ",";
+  }
+  return out + " other " + std::to_string(other.pss) + "/" + std::to_string(other.dirty);
 }
 
 }  // namespace hadirector::bench

@@ -32,4 +32,9 @@ std::string per_process_text(const std::vector<ProcessCpu>& before);
 // Sum of Pss over the processes (smaps_rollup), in KiB.
 int64_t pss_kib(const std::vector<pid_t>& pids);
 
+// Where one process's PSS lies, from /proc/PID/smaps: "comm pid: N KiB = heap P/D, stack P/D,
+// anon P/D, libcrypto.so.3 P/D, ..." (P: Pss, D: Private_Dirty, KiB), grouped by mapped file
+// (basename) or kind, largest first, groups under `min_kib` of PSS summed into "other".
+std::string pss_breakdown_text(pid_t pid, int64_t min_kib = 48);
+
 }  // namespace hadirector::bench

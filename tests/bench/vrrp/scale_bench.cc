@@ -94,6 +94,8 @@ TEST_F(Scale, ThousandInstancesAtOneSecondAdverts) {
         "processes); backup %.2f %%, %.1f MiB (%zu)",
         daemon_name(kind), total, settle_s, cpu[k][0], pss[k][0], pa.size(), cpu[k][1], pss[k][1],
         pb.size());
+    for (pid_t pid : pa) detail("%s master %s", daemon_name(kind), pss_breakdown_text(pid).c_str());
+    for (pid_t pid : pb) detail("%s backup %s", daemon_name(kind), pss_breakdown_text(pid).c_str());
     b->crash();
     a->crash();
     clear_addresses("198.19.0.0/16");

@@ -116,6 +116,8 @@ TEST_F(SteadyState, CpuPerAdvertOfAnIdlePair) {
         static_cast<long long>(b1.ticks - b0.ticks), pb.size());
     detail("%s: PSS with one instance: master %.1f MiB, backup %.1f MiB", daemon_name(kind),
            static_cast<double>(pss_kib(pa)) / 1024, static_cast<double>(pss_kib(pb)) / 1024);
+    for (pid_t pid : pa) detail("%s master %s", daemon_name(kind), pss_breakdown_text(pid).c_str());
+    for (pid_t pid : pb) detail("%s backup %s", daemon_name(kind), pss_breakdown_text(pid).c_str());
     detail("%s master: %s", daemon_name(kind), per_process_text(split_a).c_str());
     detail("%s backup: %s", daemon_name(kind), per_process_text(split_b).c_str());
     EXPECT_GT(adverts, 0) << "no adverts seen from the master";
