@@ -33,7 +33,9 @@ std::string build_request(const HttpParams& params, const CheckTarget& target) {
     has_agent = has_agent || strcasecmp(name.c_str(), "user-agent") == 0;
   }
   if (!has_agent) out += "User-Agent: hadirector-check\r\n";
-  out += "Connection: close\r\n\r\n";
+  // HTTP/1.1 persists by default; without keep-alive the server is asked to close after it.
+  if (!params.keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
   return out;
 }
 
@@ -64,6 +66,7 @@ class HttpChecker final : public net::ExchangeChecker {
         tls_(std::move(tls)),
         request_(build_request(params_, this->target())) {
     options_.head_request = params_.method == "HEAD";
+    if (params_.keep_alive) set_keep_alive(params_.keep_alive_requests);
   }
 
  private:
@@ -87,15 +90,22 @@ class HttpChecker final : public net::ExchangeChecker {
   }
 
   ProbeResult interpret(const net::ExchangeOutcome& outcome) const override {
+    return judge(outcome).result;
+  }
+
+  Verdict judge(const net::ExchangeOutcome& outcome) const override {
     if (outcome.received.empty() && outcome.eof)
-      return ProbeResult::failure("connection-closed", "closed without a response");
+      return {ProbeResult::failure("connection-closed", "closed without a response")};
     ParseOutcome parsed = parse_http_response(outcome.received, outcome.eof, options_);
     if (parsed.status != ParseStatus::kComplete)
-      return ProbeResult::failure("http-bad-response", parsed.status == ParseStatus::kError
-                                                           ? parsed.error
-                                                           : "response too long or incomplete");
-    const HttpResponse& r = parsed.response;
-    const std::string status_text = std::to_string(r.status) + " " + r.reason;
+      return {ProbeResult::failure("http-bad-response", parsed.status == ParseStatus::kError
+                                                            ? parsed.error
+                                                            : "response too long or incomplete")};
+    return {verdict(parsed.response), parsed.response.keep_alive};
+  }
+
+  ProbeResult verdict(const HttpResponse& r) const {
+    std::string status_text = std::to_string(r.status) + " " + r.reason;
     if (!status_expected(params_, r.status))
       return ProbeResult::failure("http-status-" + std::to_string(r.status), status_text);
     if (params_.expect_body_regex &&
@@ -107,7 +117,7 @@ class HttpChecker final : public net::ExchangeChecker {
       if (digest != *params_.expect_digest)
         return ProbeResult::failure("digest-mismatch", "body sha256 " + digest);
     }
-    return ProbeResult::success(status_text);
+    return ProbeResult::success(std::move(status_text));
   }
 
   HttpParams params_;

@@ -1,7 +1,8 @@
-// `type: http` and `type: https`: one HTTP/1.1 request per probe (GET or HEAD, Connection:
-// close) and a verdict on the status code, and optionally the body (regex or SHA-256). https
-// adds TLS with SNI, certificate verification against a CA file, and client certificates.
-// It does not follow redirects or reuse connections.
+// `type: http` and `type: https`: one HTTP/1.1 request per probe (GET or HEAD) and a verdict on
+// the status code, and optionally the body (regex or SHA-256). https adds TLS with SNI,
+// certificate verification against a CA file, and client certificates. By default a passing
+// probe's connection (and TLS session) is kept for the next probes (keep_alive). It does not
+// follow redirects.
 #pragma once
 
 #include <memory>
@@ -29,6 +30,8 @@ struct HttpParams {
   std::vector<StatusRange> expect_status{{200, 299}};
   std::shared_ptr<const std::regex> expect_body_regex;
   std::optional<std::string> expect_digest;  // lower-case sha256 hex of the (capped) body
+  bool keep_alive = true;             // no `Connection: close`; a passing probe's connection kept
+  unsigned keep_alive_requests = 10;  // probes one connection carries before a fresh one
   // https only
   std::optional<std::string> sni;
   net::TlsClientOptions tls;

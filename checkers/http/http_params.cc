@@ -1,4 +1,6 @@
 // Parsing and validation of http/https check keys, apart from the probe itself.
+#include <strings.h>
+
 #include <charconv>
 
 #include "checkers/http/http_checker.h"
@@ -53,6 +55,22 @@ void parse_tls(ParamReader& reader, HttpParams& out) {
     reader.error(reader.node("ca_file")->mark, "'ca_file' has no effect with 'verify: false'");
 }
 
+void parse_keep_alive(ParamReader& reader, HttpParams& out) {
+  out.keep_alive = reader.boolean("keep_alive").value_or(true);
+  if (auto requests = reader.integer("keep_alive_requests", 1, 1000000)) {
+    if (!out.keep_alive)
+      reader.error(reader.node("keep_alive_requests")->mark,
+                   "'keep_alive_requests' has no effect with 'keep_alive: false'");
+    out.keep_alive_requests = static_cast<unsigned>(*requests);
+  }
+  // A Connection header of the operator's own decides the connection's fate; ours would
+  // contradict it.
+  for (const auto& [name, value] : out.headers)
+    if (strcasecmp(name.c_str(), "connection") == 0)
+      reader.error(reader.node("headers")->mark,
+                   "the 'Connection' header is set by the check; use 'keep_alive' instead");
+}
+
 }  // namespace
 
 HttpParams parse_http_params(const config::Node& params, bool tls,
@@ -96,6 +114,7 @@ HttpParams parse_http_params(const config::Node& params, bool tls,
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out.expect_digest = lower;
   }
+  parse_keep_alive(reader, out);
   if (out.method == "HEAD" && (out.expect_body_regex || out.expect_digest))
     reader.error(reader.node("method")->mark, "a HEAD check has no body to match");
   if (tls) parse_tls(reader, out);

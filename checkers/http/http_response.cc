@@ -38,7 +38,7 @@ std::string lower(std::string_view s) {
 }
 
 // RFC 9112 §4: HTTP-version SP status-code SP [reason-phrase].
-bool parse_status_line(std::string_view line, HttpResponse& out) {
+bool parse_status_line(std::string_view line, HttpResponse& out, bool& http10) {
   if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[8] != ' ') return false;
   if (!std::isdigit(static_cast<unsigned char>(line[7]))) return false;
   std::string_view code = line.substr(9, 3);
@@ -46,6 +46,7 @@ bool parse_status_line(std::string_view line, HttpResponse& out) {
     return false;
   if (line.size() > 12 && line[12] != ' ') return false;
   out.status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+  http10 = line[7] == '0';
   out.reason = std::string(line.size() > 13 ? line.substr(13) : std::string_view());
   return out.status >= 100;
 }
@@ -63,6 +64,31 @@ const std::string* header(const HttpResponse& r, const std::string& name) {
   for (const auto& [k, v] : r.headers)
     if (k == name) return &v;
   return nullptr;
+}
+
+// RFC 9112 §9.3: HTTP/1.1 persists unless `close` is among the Connection options; HTTP/1.0
+// only with `keep-alive` among them.
+bool persistent(const HttpResponse& r, bool http10) {
+  bool close = false, keep = false;
+  for (const auto& [k, v] : r.headers) {
+    if (k != "connection") continue;
+    const std::string options = lower(v);
+    size_t pos = 0;
+    while (pos <= options.size()) {
+      const size_t comma = std::min(options.find(',', pos), options.size());
+      const std::string_view token = trim(std::string_view(options).substr(pos, comma - pos));
+      close = close || token == "close";
+      keep = keep || token == "keep-alive";
+      pos = comma + 1;
+    }
+  }
+  return !close && (!http10 || keep);
+}
+
+// A complete response ending at `end` of `data`, framed by its length (not by the close).
+ParseOutcome framed(HttpResponse r, size_t end, std::string_view data) {
+  r.keep_alive = !r.body_truncated && end == data.size();
+  return ParseOutcome{ParseStatus::kComplete, std::move(r), {}};
 }
 
 void append_capped(HttpResponse& r, std::string_view bytes, size_t cap) {
@@ -86,7 +112,7 @@ ParseOutcome parse_chunked(std::string_view data, size_t pos, bool eof, HttpResp
       for (;;) {  // trailer section, ignored, up to the empty line
         auto trailer = next_line(data, pos);
         if (!trailer) return eof ? error("truncated chunked trailer") : need_more();
-        if (trailer->empty()) return ParseOutcome{ParseStatus::kComplete, std::move(r), {}};
+        if (trailer->empty()) return framed(std::move(r), pos, data);
       }
     }
     const size_t available = data.size() - pos;
@@ -108,7 +134,7 @@ ParseOutcome parse_chunked(std::string_view data, size_t pos, bool eof, HttpResp
 ParseOutcome parse_body(std::string_view data, size_t pos, bool eof, HttpResponse r,
                         const ParseOptions& options) {
   const bool no_body = options.head_request || r.status == 204 || r.status == 304;
-  if (no_body) return ParseOutcome{ParseStatus::kComplete, std::move(r), {}};
+  if (no_body) return framed(std::move(r), pos, data);
   if (const std::string* te = header(r, "transfer-encoding")) {
     if (lower(*te).find("chunked") == std::string::npos)
       return error("unsupported transfer-encoding '" + *te + "'");
@@ -124,7 +150,7 @@ ParseOutcome parse_body(std::string_view data, size_t pos, bool eof, HttpRespons
       return eof ? error("truncated body") : need_more();
     append_capped(r, rest.substr(0, std::min<uint64_t>(length, rest.size())), options.max_body);
     if (length > options.max_body) r.body_truncated = true;
-    return ParseOutcome{ParseStatus::kComplete, std::move(r), {}};
+    return framed(std::move(r), pos + std::min<uint64_t>(length, rest.size()), data);
   }
   // No framing: the body runs to the connection's close (RFC 9112 §6.3 rule 8).
   append_capped(r, rest, options.max_body);
@@ -138,12 +164,13 @@ ParseOutcome parse_http_response(std::string_view data, bool eof, const ParseOpt
   size_t pos = 0;
   for (;;) {
     HttpResponse r;
+    bool http10 = false;
     auto status_line = next_line(data, pos);
     if (!status_line) {
       if (data.size() - pos > options.max_header) return error("status line too long");
       return eof ? error("connection closed before the status line") : need_more();
     }
-    if (!parse_status_line(*status_line, r)) return error("bad status line");
+    if (!parse_status_line(*status_line, r, http10)) return error("bad status line");
     for (;;) {
       auto line = next_line(data, pos);
       if (pos > options.max_header || (!line && data.size() > options.max_header))
@@ -153,8 +180,13 @@ ParseOutcome parse_http_response(std::string_view data, bool eof, const ParseOpt
       if (!parse_header(*line, r)) return error("bad header line");
     }
     // 1xx responses are interim (RFC 9110 §15.2): the final response follows them.
-    if (r.status >= 200 || r.status == 101)
-      return parse_body(data, pos, eof, std::move(r), options);
+    if (r.status >= 200 || r.status == 101) {
+      ParseOutcome out = parse_body(data, pos, eof, std::move(r), options);
+      // A closed connection, a protocol switch or a close requested carries nothing more.
+      HttpResponse& done = out.response;
+      done.keep_alive = done.keep_alive && !eof && done.status != 101 && persistent(done, http10);
+      return out;
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 // A small HTTP/1.1 response parser for health checks: status line, headers, and a body framed
 // by Content-Length, chunked transfer coding or connection close, capped (64 KiB by default)
 // because a check only looks at the start of a body. Pure and re-entrant: it re-parses the
-// bytes received so far. It does not do keep-alive, pipelining or decompression.
+// bytes received so far. It says whether the connection may carry another request (keep-alive)
+// but does no pipelining or decompression.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +19,10 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   bool body_truncated = false;  // the body was longer than the cap; `body` holds its start
+  // The connection may carry the next request: the response is persistent (HTTP/1.1 without
+  // `Connection: close`, or HTTP/1.0 with `keep-alive`), framed by its length or chunks (not by
+  // the close) and read whole, and nothing follows it.
+  bool keep_alive = false;
 };
 
 struct ParseOptions {

@@ -153,7 +153,36 @@ bool Exchange::check_connected(uint32_t revents) {
   return false;
 }
 
+bool Exchange::reusable() const {
+  return phase_ == Phase::kFinished && connected_ && transport_ != nullptr;
+}
+
+void Exchange::reuse(ExchangeRequest request, Done done) {
+  HD_CHECK(reusable());
+  request_ = std::move(request);
+  done_ = std::move(done);
+  sent_ = 0;
+  received_.clear();
+  phase_ = Phase::kSending;
+  starting_ = true;
+  step();
+  starting_ = false;
+}
+
 void Exchange::on_ready(uint32_t revents) {
+  // Idle between requests, the peer's close, a reset or bytes nobody asked for mean the
+  // connection cannot carry the next request in step. A read edge can also be left over from
+  // bytes the last reply already took, hence the peek: nothing waiting (EAGAIN) is no change.
+  if (phase_ == Phase::kFinished) {
+    if (revents & (EPOLLERR | EPOLLHUP)) {
+      phase_ = Phase::kStale;
+    } else if (revents & EPOLLIN) {
+      char byte;
+      const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n >= 0 || errno != EAGAIN) phase_ = Phase::kStale;
+    }
+    return;
+  }
   if (phase_ == Phase::kConnecting) {
     if (!check_connected(revents)) return;
     connected_ = true;
@@ -169,6 +198,7 @@ void Exchange::step() {
     switch (phase_) {
       case Phase::kConnecting:
       case Phase::kFinished:
+      case Phase::kStale:
         return;
       case Phase::kHandshake: {
         IoResult io = transport_->handshake();
@@ -229,8 +259,15 @@ void Exchange::handle_io(const IoResult& io) {
 
 void Exchange::finish(ExchangeOutcome outcome) {
   // The watch stays until destruction (cancelling it closes the fd the transport still uses);
-  // a later edge finds kFinished and does nothing.
-  phase_ = Phase::kFinished;
+  // a later edge marks an idle connection stale. A failed or closed one is stale at once.
+  phase_ = outcome.ok && !outcome.eof ? Phase::kFinished : Phase::kStale;
+  if (starting_) {  // reuse() must not call back before it returns
+    deferred_ = loop_.defer([this, outcome = std::move(outcome)]() mutable {
+      Done done = std::move(done_);
+      done(std::move(outcome));
+    });
+    return;
+  }
   // Last: the callback usually destroys this Exchange.
   Done done = std::move(done_);
   done(std::move(outcome));

@@ -2,6 +2,7 @@
 // target, optional TLS handshake, send a payload, then read until the caller's `complete`
 // predicate is satisfied, the peer closes, or a byte cap is reached. Driven by the EventLoop;
 // destroying the Exchange closes the socket and cancels everything. It interprets nothing.
+// A finished Exchange whose peer kept the connection open can carry another request (reuse).
 #pragma once
 
 #include <functional>
@@ -44,12 +45,18 @@ class Exchange {
   // destroyed first.
   static std::unique_ptr<Exchange> start(core::EventLoop& loop, const CheckTarget& target,
                                          ExchangeRequest request, Done done);
+  // Whether this finished exchange's connection can carry another request: false once it
+  // failed or saw the peer's close, or bytes arrived while it sat idle.
+  bool reusable() const;
+  // Sends another request on the open connection (and TLS session) of a reusable() exchange;
+  // `done` as for start().
+  void reuse(ExchangeRequest request, Done done);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
  private:
-  enum class Phase { kConnecting, kHandshake, kSending, kReceiving, kFinished };
+  enum class Phase { kConnecting, kHandshake, kSending, kReceiving, kFinished, kStale };
 
   Exchange(core::EventLoop& loop, ExchangeRequest request, Done done);
   void begin(const CheckTarget& target);
@@ -64,6 +71,7 @@ class Exchange {
   core::EventLoop& loop_;
   ExchangeRequest request_;
   Done done_;
+  bool starting_ = false;  // inside reuse(): a finish is reported from the loop, not at once
   int fd_ = -1;
   Phase phase_ = Phase::kConnecting;
   bool connected_ = false;

@@ -2,8 +2,9 @@
 // TCP ports on one address. It records when each port is probed, so a checker's schedule is
 // measured from the outside: per real server, the time between consecutive probes minus the
 // check interval is that probe's lateness. "tcp" ports accept and close, and their probes are
-// the SYNs a packet socket on lo sees (a half-open probe is never accepted; a connect probe's SYN is
-// its start just the same); "http" ports count accepts, read the request head and answer 200.
+// the SYNs a packet socket on lo sees (a half-open probe is never accepted; a connect probe's SYN
+// is its start just the same); "http" ports count requests and answer 200, keeping the connection
+// open when the request asks for it (HTTP/1.1 without "Connection: close").
 // Prints one JSON object on stdout at the end.
 //   usage: bench_check_listener ADDRESS TCP_PORT0 TCP_COUNT HTTP_PORT0 HTTP_COUNT
 //          INTERVAL_MS WARMUP_S DURATION_S
@@ -24,10 +25,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -40,9 +43,24 @@ int64_t now_ns() {
 }
 
 constexpr uint64_t kConnTag = uint64_t{1} << 63;
-constexpr char kHttpReply[] =
+constexpr std::string_view kCloseReply =
     "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: "
     "close\r\n\r\nok";
+constexpr std::string_view kKeepReply =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok";
+
+struct Conn {
+  int slot = 0;      // the http port's index
+  std::string head;  // request bytes so far
+};
+
+// As a web server would: an HTTP/1.1 request without "Connection: close" keeps the connection.
+bool wants_keep_alive(std::string head) {
+  for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const size_t eol = head.find("\r\n");
+  return head.substr(0, eol).ends_with("http/1.1") &&
+         head.find("\r\nconnection: close") == std::string::npos;
+}
 
 struct Kind {
   const char* name;
@@ -204,7 +222,7 @@ int main(int argc, char** argv) {
   const int64_t start = now_ns();
   const int64_t window_start = start + warmup_ns, end = window_start + duration_ns;
   bool in_window = false;
-  std::unordered_map<int, std::string> heads;  // http connections: request bytes so far
+  std::unordered_map<int, Conn> conns;  // http connections
   epoll_event events[256];
   for (;;) {
     const int64_t t_loop = now_ns();
@@ -232,12 +250,22 @@ int main(int argc, char** argv) {
         const int fd = static_cast<int>(tag & ~kConnTag);
         char buf[2048];
         const ssize_t got = read(fd, buf, sizeof buf);
-        std::string& head = heads[fd];
-        if (got > 0) head.append(buf, static_cast<size_t>(got));
-        if (got > 0 && head.find("\r\n\r\n") == std::string::npos && head.size() < 8192) continue;
-        if (got > 0) (void)!write(fd, kHttpReply, sizeof kHttpReply - 1);
-        heads.erase(fd);
-        close(fd);
+        Conn& conn = conns[fd];
+        if (got > 0) conn.head.append(buf, static_cast<size_t>(got));
+        if (got > 0 && conn.head.find("\r\n\r\n") == std::string::npos && conn.head.size() < 8192)
+          continue;
+        bool keep = false;
+        if (got > 0) {  // one request (checkers do not pipeline): count it, answer it
+          record(kinds[1], conn.slot, now_ns(), interval_ns, window_start);
+          keep = wants_keep_alive(conn.head);
+          const std::string_view reply = keep ? kKeepReply : kCloseReply;
+          (void)!write(fd, reply.data(), reply.size());
+          conn.head.clear();
+        }
+        if (!keep) {
+          conns.erase(fd);
+          close(fd);
+        }
         continue;
       }
       const int lfd = l.fds[tag];
@@ -249,7 +277,7 @@ int main(int argc, char** argv) {
           close(fd);
           continue;
         }
-        record(kinds[kind], l.slot_of[tag], now_ns(), interval_ns, window_start);
+        conns[fd] = Conn{l.slot_of[tag], {}};  // counted per request, kept-alive or not
         epoll_event ev{EPOLLIN | EPOLLRDHUP, {}};
         ev.data.u64 = kConnTag | static_cast<uint64_t>(fd);
         epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);

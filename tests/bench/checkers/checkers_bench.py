@@ -49,8 +49,11 @@ def hadirector_config(work, n_tcp, n_http, interval_s, connect=False):
             lines += [f"  - name: {kind}{vs}", f"    address: {VIP}{vs}:80",
                       "    scheduler: rr", "    forwarding: nat", "    real_servers:"]
             # The default config probes bare tcp checks half-open (a SYN) where the checker
-            # holds CAP_NET_RAW; `connect` measures the connect-and-reset mode instead.
-            mode = ", half_open: false" if connect and kind == "tcp" else ""
+            # holds CAP_NET_RAW and keeps http connections alive; `connect` measures a new
+            # connection per probe instead (tcp connect-and-reset, http without keep-alive).
+            mode = ""
+            if connect:
+                mode = ", half_open: false" if kind == "tcp" else ", keep_alive: false"
             check = (f"{{type: {kind}, interval: {interval_s}s, timeout: {interval_s}s, "
                      f"rise: 1, fall: 1{mode}}}")
             lines += [f"      - {{address: '{ADDRESS}:{p}', checks: [{check}]}}" for p in ports]
@@ -313,10 +316,11 @@ def main():
                 log(f.read()[-3000:])
     log(f"configurations and logs in {work}")
     bench_lines(results.get("hadirector"), results.get("keepalived"), args,
-                label="default config (tcp half-open): ")
+                label="default config (tcp half-open, http keep-alive): ")
     if "hadirector-connect" in results:
         bench_lines(results.get("hadirector-connect"), results.get("keepalived"), args,
-                    prefix="connect_mode.", label="tcp checks with half_open: false: ")
+                    prefix="connect_mode.",
+                    label="a connection per probe (tcp half_open: false, http keep_alive: false): ")
     return 0 if results else 1
 
 

@@ -90,6 +90,22 @@ TEST_F(FactoryValidation, PathMustStartWithSlash) {
             "checks.yaml:2:10: 'path' must start with '/' and hold no spaces");
 }
 
+TEST_F(FactoryValidation, KeepAliveKeysAreCheckedAndAConnectionHeaderRefused) {
+  EXPECT_TRUE(validate("http", map({{"keep_alive", scalar("false")}})).empty());
+  EXPECT_TRUE(validate("https", map({{"keep_alive_requests", scalar("10")}})).empty());
+  EXPECT_NE(only_error("http", map({{"keep_alive", scalar("sometimes")}})).find("'keep_alive'"),
+            std::string::npos);
+  EXPECT_EQ(
+      only_error("http", map({{"keep_alive_requests", scalar("0")}})),
+      "checks.yaml:2:10: 'keep_alive_requests' must be an integer from 1 to 1000000, not '0'");
+  EXPECT_EQ(only_error("http", map({{"keep_alive", scalar("false")},
+                                    {"keep_alive_requests", scalar("5")}})),
+            "checks.yaml:3:10: 'keep_alive_requests' has no effect with 'keep_alive: false'");
+  EXPECT_EQ(only_error("http", map({{"headers", map({{"connection", scalar("close")}})}})),
+            "checks.yaml:2:10: the 'Connection' header is set by the check; use 'keep_alive' "
+            "instead");
+}
+
 TEST_F(FactoryValidation, DigestMustBeSha256Hex) {
   EXPECT_EQ(only_error("http", map({{"expect_digest", scalar("abc")}})),
             "checks.yaml:2:10: 'expect_digest' must be 64 hex digits (SHA-256)");

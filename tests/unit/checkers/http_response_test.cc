@@ -126,5 +126,31 @@ TEST(HttpResponse, CloseBeforeAnyBytesIsAnError) {
   EXPECT_EQ(parse("HTTP/1.1 200 OK\r\nA: b\r\n", true).status, ParseStatus::kError);
 }
 
+TEST(HttpResponse, KeepAliveWhenPersistentFramedAndReadWhole) {
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  EXPECT_TRUE(parse(ok).response.keep_alive);
+  EXPECT_TRUE(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
+                  .response.keep_alive);
+  EXPECT_TRUE(parse("HTTP/1.1 204 No Content\r\n\r\n").response.keep_alive);
+  EXPECT_TRUE(parse("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok")
+                  .response.keep_alive);
+}
+
+TEST(HttpResponse, NoKeepAliveWhenClosedUnframedTruncatedOrFollowedByMore) {
+  const auto keep = [](std::string_view data, bool eof = false, ParseOptions options = {}) {
+    auto out = parse(data, eof, options);
+    EXPECT_EQ(out.status, ParseStatus::kComplete) << data;
+    return out.response.keep_alive;
+  };
+  EXPECT_FALSE(
+      keep("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 2\r\n\r\nok"));
+  EXPECT_FALSE(keep("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  EXPECT_FALSE(keep("HTTP/1.1 200 OK\r\n\r\nbody to the close", true));
+  EXPECT_FALSE(keep("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true));
+  EXPECT_FALSE(keep("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200"));
+  EXPECT_FALSE(keep("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n123456789", false,
+                    ParseOptions{.max_body = 4}));
+}
+
 }  // namespace
 }  // namespace hadirector::checkers::http

@@ -185,6 +185,13 @@ class SelfSignedCert {
     EVP_PKEY_free(key_);
   }
 
+  // The private key as PEM at `path`, for servers the test starts in another process.
+  void write_key(const std::string& path) const {
+    FILE* f = std::fopen(path.c_str(), "w");
+    PEM_write_PrivateKey(f, key_, nullptr, nullptr, 0, nullptr, nullptr);
+    std::fclose(f);
+  }
+
   // A server context presenting this certificate; the caller frees it.
   SSL_CTX* server_context() const {
     SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
