@@ -45,9 +45,55 @@ config::LoadResult load_config_text(const std::string& text, const std::string& 
 }
 
 config::LoadResult load_config_tree(const std::string& tree, const std::string& path) {
+  return load_config_tree(tree, path, {}, {});
+}
+
+config::LoadResult load_config_reload(const std::string& text, const std::string& path,
+                                      const config::ReloadParser& parser,
+                                      const std::vector<config::VirtualServer>& previous,
+                                      std::string& tree, std::vector<config::ReusedRun>& reused) {
+  auto fast = parser.parse(text, path, daemon_load_options(), previous);
+  if (!fast) {
+    reused.clear();
+    return load_config_text(text, path, &tree);
+  }
+  auto loaded = refuse_unsafe_scripts(std::move(fast->config));
+  if (loaded) {
+    tree = config::encode_tree(fast->stub_tree);
+    reused = std::move(fast->reused);
+  }
+  return loaded;
+}
+
+config::LoadResult load_config_tree(const std::string& tree, const std::string& path,
+                                    const std::vector<config::ReusedRun>& reused,
+                                    const std::vector<config::VirtualServer>& previous) {
   auto root = config::decode_tree(tree);
   if (!root) return std::unexpected(std::vector<config::ConfigError>{{{path, 0, 0}, root.error()}});
-  return refuse_unsafe_scripts(config::parse_tree(*root, path, daemon_load_options()));
+  config::LoadOptions options = daemon_load_options();
+  if (!reused.empty()) options.reuse_virtual_server = config::reuse_from(reused, previous);
+  return refuse_unsafe_scripts(config::parse_tree(*root, path, options));
+}
+
+nlohmann::json reused_to_json(const std::vector<config::ReusedRun>& runs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : runs) out.push_back({r.index, r.previous, r.count, r.line_shift});
+  return out;
+}
+
+std::optional<std::vector<config::ReusedRun>> reused_from_json(const nlohmann::json& runs) {
+  if (!runs.is_array()) return std::nullopt;
+  std::vector<config::ReusedRun> out;
+  for (const auto& r : runs) {
+    if (!r.is_array() || r.size() != 4 || !r[0].is_number_unsigned() ||
+        !r[1].is_number_unsigned() || !r[2].is_number_unsigned() || !r[3].is_number_integer())
+      return std::nullopt;
+    const auto shift = r[3].get<int64_t>();
+    if (shift < INT32_MIN || shift > INT32_MAX) return std::nullopt;
+    out.push_back({r[0].get<size_t>(), r[1].get<size_t>(), r[2].get<size_t>(),
+                   static_cast<int>(shift)});
+  }
+  return out;
 }
 
 std::string format_errors(const std::vector<config::ConfigError>& errors) {

@@ -3,10 +3,14 @@
 // --check-config all load through here so they agree on what is valid.
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "daemon/config/config.h"
 #include "daemon/config/loader.h"
+#include "daemon/config/reload_parser.h"
 
 namespace hadirector::daemon {
 
@@ -19,6 +23,24 @@ config::LoadResult load_config_text(const std::string& text, const std::string& 
                                     std::string* tree = nullptr);
 // The same checks over an encoded tree, without yaml-cpp (workers).
 config::LoadResult load_config_tree(const std::string& tree, const std::string& path);
+
+// A reload's parse in the supervisor: only the virtual servers whose text changed since what
+// `parser` remembers are read (reload_parser.h), or the whole file when that cannot be done.
+// A valid configuration's tree for the workers goes to `tree`: with the unchanged virtual
+// servers as stubs that `reused` maps to `previous` (the running ones), or, `reused` empty, whole.
+config::LoadResult load_config_reload(const std::string& text, const std::string& path,
+                                      const config::ReloadParser& parser,
+                                      const std::vector<config::VirtualServer>& previous,
+                                      std::string& tree, std::vector<config::ReusedRun>& reused);
+// A worker's side of it: the stub tree rebuilt with its own copy of the previous virtual servers.
+config::LoadResult load_config_tree(const std::string& tree, const std::string& path,
+                                    const std::vector<config::ReusedRun>& reused,
+                                    const std::vector<config::VirtualServer>& previous);
+
+// The runs of a delta in the config message to a worker: [[index, previous, count, shift]...].
+nlohmann::json reused_to_json(const std::vector<config::ReusedRun>& runs);
+// What the supervisor sent, or nullopt if it is not that shape (the worker then refuses it).
+std::optional<std::vector<config::ReusedRun>> reused_from_json(const nlohmann::json& runs);
 
 // Every error, one "FILE:LINE:COL: message" per line.
 std::string format_errors(const std::vector<config::ConfigError>& errors);

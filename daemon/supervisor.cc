@@ -92,7 +92,8 @@ core::Status Supervisor::start() {
                                                 std::to_string(loaded.error().size()) +
                                                 " error(s)");
   }
-  active_ = ActiveConfig{1, std::move(tree), std::move(*loaded)};
+  reload_parser_.remember(*text, options_.config_path, *loaded);
+  active_ = ActiveConfig{.generation = 1, .tree = std::move(tree), .parsed = std::move(*loaded)};
 
   // The control socket's group may traverse the runtime dir; nobody else may look into
   // either directory. Modes are set on creation only: an operator's chmod stays.
@@ -244,7 +245,26 @@ void Supervisor::send_config(WorkerProcess& worker, const ActiveConfig& config) 
   worker.send({{"type", "config"},
                {"generation", config.generation},
                {"path", options_.config_path},
-               {"tree", config.tree}});
+               {"tree", &config == &active_ ? full_tree() : config.tree}});
+}
+
+const std::string& Supervisor::full_tree() {
+  if (active_.tree.empty() && !active_.text.empty()) {
+    // The text was valid when it became this generation: only its tree was left to build.
+    if (!load_config_text(active_.text, options_.config_path, &active_.tree))
+      core::log_error("generation " + std::to_string(active_.generation) +
+                      " no longer parses; a worker starting now gets no configuration");
+    active_.text.clear();
+  }
+  return active_.tree;
+}
+
+void Supervisor::note_worker_base(WorkerProcess& worker, const nlohmann::json& m) {
+  // A worker says "base" when it keeps the generation's virtual servers for the next delta.
+  if (json_bool(m, "base") && json_bool(m, "ok", true))
+    worker_base_[worker.name()] = json_u64(m, "generation");
+  else
+    worker_base_.erase(worker.name());
 }
 
 void Supervisor::on_worker_started(WorkerProcess& worker) {
@@ -263,8 +283,10 @@ void Supervisor::on_worker_started(WorkerProcess& worker) {
 void Supervisor::on_worker_message(WorkerProcess& worker, nlohmann::json& m) {
   const std::string type = json_string(m, "type");
   if (type == "ready") {
+    note_worker_base(worker, m);
     on_worker_ready(worker);
   } else if (type == "applied") {
+    note_worker_base(worker, m);
     on_worker_applied(worker, m);
   } else if (type == "status") {
     on_worker_status(worker, m.contains("data") ? std::move(m["data"]) : nlohmann::json());
@@ -335,16 +357,28 @@ void Supervisor::reload(std::optional<Responder> requester) {
   auto text = read_text(options_.config_path);
   if (!text) return reject({text.error().message()}, "cannot read the configuration");
   std::string tree;  // what the workers load, so they need not parse the YAML again
+  std::vector<config::ReusedRun> reused;  // non-empty: `tree` is a delta (reload_parser.h)
   const auto parse_start = std::chrono::steady_clock::now();
-  auto loaded = load_config_text(*text, options_.config_path, &tree);
+  auto loaded = load_config_reload(*text, options_.config_path, reload_parser_,
+                                   active_.parsed.virtual_servers, tree, reused);
   core::log_debug("configuration parsed and encoded in " +
-                  ms(std::chrono::steady_clock::now() - parse_start));
+                  ms(std::chrono::steady_clock::now() - parse_start) + " (" +
+                  (reused.empty() ? "in full" : std::to_string(reused.size()) + " runs reused") +
+                  ")");
   if (!loaded) {
     std::vector<std::string> errors;
     for (const auto& e : loaded.error()) errors.push_back(e.to_string());
     return reject(errors, std::to_string(errors.size()) + " error(s) in " + options_.config_path);
   }
-  active_ = ActiveConfig{active_.generation + 1, std::move(tree), std::move(*loaded)};
+  reload_parser_.remember(*text, options_.config_path, *loaded);
+  active_ = ActiveConfig{.generation = active_.generation + 1, .parsed = std::move(*loaded)};
+  if (reused.empty()) {
+    active_.tree = std::move(tree);
+  } else {
+    active_.text = std::move(*text);
+    active_.delta = std::move(tree);
+    active_.reused = std::move(reused);
+  }
   if (auto metrics = apply_metrics_listen(); !metrics)
     core::log_error(metrics.error().message() + "; /metrics is off until the next reload");
   start_needed_workers();
@@ -360,7 +394,7 @@ void Supervisor::reload(std::optional<Responder> requester) {
     // A worker that is down gets this configuration when it starts again.
     if (w->running() && w->ready()) {
       reload_->waiting.insert(w->name());
-      send_config(*w, active_);
+      send_reload_config(*w);
     }
   }
   reload_->timeout = loop_.schedule_after(kReloadTimeout, [this] {
@@ -370,6 +404,19 @@ void Supervisor::reload(std::optional<Responder> requester) {
     finish_reload();
   });
   if (reload_->waiting.empty()) finish_reload();
+}
+
+void Supervisor::send_reload_config(WorkerProcess& worker) {
+  auto base = worker_base_.find(worker.name());
+  if (active_.reused.empty() || base == worker_base_.end() ||
+      base->second + 1 != active_.generation)
+    return send_config(worker, active_);
+  worker.send({{"type", "config"},
+               {"generation", active_.generation},
+               {"path", options_.config_path},
+               {"tree", active_.delta},
+               {"base", base->second},
+               {"reuse", reused_to_json(active_.reused)}});
 }
 
 void Supervisor::on_worker_applied(WorkerProcess& worker, const nlohmann::json& m) {

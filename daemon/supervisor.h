@@ -15,6 +15,7 @@
 
 #include "daemon/accept_filter.h"
 #include "daemon/config/config.h"
+#include "daemon/config/reload_parser.h"
 #include "daemon/control_server.h"
 #include "daemon/late_trims.h"
 #include "daemon/core/event_loop.h"
@@ -49,7 +50,12 @@ class Supervisor {
  private:
   struct ActiveConfig {
     uint64_t generation = 0;
-    std::string tree;  // the parsed configuration, encoded for the workers (node_codec.h)
+    std::string tree = {};  // the parsed configuration, encoded for the workers (node_codec.h)
+    // After an incremental reload, `tree` is empty until a (re)starting worker needs it: it is
+    // then parsed from this text. The running workers got `delta` instead (reload_parser.h).
+    std::string text = {};
+    std::string delta = {};  // the stub tree of `reused`, for workers holding generation - 1
+    std::vector<config::ReusedRun> reused = {};
     // Without the VRRP instances once the accept filter has taken their names: the VRRP
     // worker holds them, and here they were ~700 KB at 1,000 instances for a count.
     config::Config parsed;
@@ -93,6 +99,10 @@ class Supervisor {
   void on_worker_applied(WorkerProcess& worker, const nlohmann::json& m);
   void on_worker_event(WorkerProcess& worker, const nlohmann::json& event);
   void send_config(WorkerProcess& worker, const ActiveConfig& config);
+  // active_.tree, built first if an incremental reload left it empty.
+  const std::string& full_tree();
+  void send_reload_config(WorkerProcess& worker);  // the delta where the worker can use it
+  void note_worker_base(WorkerProcess& worker, const nlohmann::json& m);
 
   // Reload (SIGHUP or control socket).
   void reload(std::optional<Responder> requester);
@@ -130,6 +140,9 @@ class Supervisor {
   SupervisorOptions options_;
   SystemdNotifier notifier_;
   ActiveConfig active_;
+  config::ReloadParser reload_parser_;  // what the next reload may reuse of the running file
+  // The generation whose virtual servers each worker keeps to rebuild a reload from a delta.
+  std::map<std::string, uint64_t> worker_base_;
   std::vector<std::unique_ptr<WorkerProcess>> workers_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsServer> metrics_;

@@ -5,6 +5,7 @@
 
 #include <expected>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct LoadOptions {
   std::function<std::vector<ConfigError>(const CheckSpec&)> validate_check = {};
   // global.router_id when the file has none; empty: the short hostname.
   std::string default_router_id = {};
+  // A reload's shortcut (reload_parser.h): the virtual server at this index of
+  // `virtual_servers` is already parsed (marks included), so its item is not read again; only
+  // the checks across items (names, services, follow_instance) see it. nullopt: parse the item.
+  std::function<std::optional<VirtualServer>(size_t index)> reuse_virtual_server = {};
 };
 
 using LoadResult = std::expected<Config, std::vector<ConfigError>>;

@@ -240,8 +240,22 @@ void check_tunnel_type(MapReader& r, const VirtualServer& out) {
   if (!tun) r.errors().add(node->mark, "'tunnel_type' needs 'forwarding: tun'");
 }
 
-std::optional<VirtualServer> parse_virtual_server(const Node& node, ParseContext& ctx,
-                                                  ServiceOwners& owners) {
+// A virtual server a reload did not read again (LoadOptions::reuse_virtual_server): only what
+// depends on the rest of the file is checked.
+VirtualServer check_reused(VirtualServer vs, const Node& node, ParseContext& ctx,
+                           ServiceOwners& owners) {
+  if (vs.follow_instance && !ctx.names.instances.contains(*vs.follow_instance))
+    ctx.errors.add(vs.origin.mark,
+                   "follow_instance '" + *vs.follow_instance + "' is not a vrrp instance");
+  claim_services(node, vs, owners, ctx.errors);
+  return vs;
+}
+
+std::optional<VirtualServer> parse_virtual_server(const Node& node, size_t index,
+                                                  ParseContext& ctx, ServiceOwners& owners) {
+  if (ctx.options.reuse_virtual_server)
+    if (auto reused = ctx.options.reuse_virtual_server(index))
+      return check_reused(std::move(*reused), node, ctx, owners);
   MapReader r(&node, "virtual server", ctx.errors);
   if (!r.is_map()) return std::nullopt;
   VirtualServer out;
@@ -291,9 +305,10 @@ CheckSpec parse_check(const Node& node, ParseContext& ctx) {
 
 void parse_virtual_servers(const Node* node, ParseContext& ctx, std::vector<VirtualServer>& out) {
   ServiceOwners owners;
+  size_t index = 0;
   out = parse_named_list<VirtualServer>(
       node, "virtual_servers", "virtual server", ctx,
-      [&](const Node& n) { return parse_virtual_server(n, ctx, owners); });
+      [&](const Node& n) { return parse_virtual_server(n, index++, ctx, owners); });
 }
 
 }  // namespace hadirector::config::detail

@@ -1,0 +1,33 @@
+// Where the top-level sections of a configuration file and the items of its block-style
+// `virtual_servers` list begin and end, found line by line without a YAML parser, so a reload
+// can hand each piece to the reader alone (reload_parser.h). It accepts only the plain shape
+// the pieces can be read in isolation from: anything else (flow or quoted top-level keys,
+// anchors or aliases, tabs in indentation, CR, document markers or directives) is nullopt.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace hadirector::config::detail {
+
+struct TextSpan {
+  size_t begin = 0, end = 0;  // bytes; end is past the span's last newline
+  int line = 0;               // 1-based line of its first character
+};
+
+struct TextLayout {
+  struct Section {
+    std::string_view key;
+    TextSpan span;  // from the key's line to the next top-level key (comments included)
+  };
+  std::vector<Section> sections;  // in file order, keys distinct
+  // The `virtual_servers` section cut into its items ("- " lines at one indentation), when it
+  // is a block list of block items; otherwise vs_section is -1 and the section is whole.
+  int vs_section = -1;
+  std::vector<TextSpan> vs_items;
+};
+
+std::optional<TextLayout> scan_layout(std::string_view text);
+
+}  // namespace hadirector::config::detail

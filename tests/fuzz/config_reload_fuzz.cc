@@ -1,0 +1,72 @@
+// Fuzz target for the incremental reload parse (daemon/config/reload_parser.h, text_layout.h):
+// the input is two configuration texts separated by a line "===" (or a fixed one, then the
+// input). Whatever the texts, nothing crashes, and whenever the incremental parse of the second
+// answers, it equals the full parse, marks included, and so does a worker's rebuild from the
+// stub tree; any difference aborts.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "daemon/config/loader.h"
+#include "daemon/config/reload_parser.h"
+
+namespace {
+
+using namespace hadirector::config;
+
+const char* kBase =
+    "version: 1\nglobal: {router_id: a}\nvirtual_servers:\n"
+    "  - name: a\n    address: 192.0.2.1:80\n    real_servers:\n"
+    "      - {address: 10.0.0.1:80, weight: 2}\n"
+    "  - name: b\n    address: 192.0.2.2:80\n    real_servers:\n"
+    "      - address: 10.0.0.2:80\n        checks: [{type: tcp, x: [1, 2]}]\n";
+
+std::string marks(const Node& n) {
+  std::string out = std::to_string(n.mark.line) + ":" + std::to_string(n.mark.column) + ";";
+  for (const auto& [k, m] : n.key_marks) out += k + "@" + std::to_string(m.line) + ";";
+  for (const Node& item : n.items) out += marks(item);
+  for (const auto& e : n.entries) out += marks(e.second);
+  return out;
+}
+
+std::string marks(const Config& c) {
+  std::string out;
+  for (const VirtualServer& vs : c.virtual_servers) {
+    out += std::to_string(vs.origin.mark.line) + ":" + std::to_string(vs.origin.mark.column);
+    for (const RealServer& rs : vs.real_servers) {
+      out += "/" + std::to_string(rs.origin.mark.line) + ":" + std::to_string(rs.origin.mark.column);
+      for (const CheckSpec& check : rs.checks) out += marks(check.params);
+    }
+  }
+  return out;
+}
+
+void same_or_abort(const Config& a, const Config& b) {
+  if (!(a == b) || marks(a) != marks(b)) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string raw(reinterpret_cast<const char*>(data), size);
+  const size_t cut = raw.find("\n===\n");
+  const std::string old_text = cut == std::string::npos ? kBase : raw.substr(0, cut + 1);
+  const std::string new_text = cut == std::string::npos ? raw : raw.substr(cut + 5);
+  LoadOptions opts;
+  opts.default_router_id = "fuzz";
+  auto running = parse_text(old_text, "f.yaml", opts);
+  if (!running) return 0;
+  ReloadParser parser;
+  parser.remember(old_text, "f.yaml", *running);
+  auto fast = parser.parse(new_text, "f.yaml", opts, running->virtual_servers);
+  if (!fast) return 0;
+  auto full = parse_text(new_text, "f.yaml", opts);
+  if (!full) std::abort();
+  same_or_abort(fast->config, *full);
+  LoadOptions worker = opts;
+  worker.reuse_virtual_server = reuse_from(fast->reused, running->virtual_servers);
+  auto rebuilt = parse_tree(fast->stub_tree, "f.yaml", worker);
+  if (!rebuilt) std::abort();
+  same_or_abort(*rebuilt, *full);
+  return 0;
+}

@@ -1,0 +1,217 @@
+// The incremental reload parse (reload_parser.h): after edits of every kind (changed, added,
+// removed and reordered virtual servers, changed top-level sections, comments), it gives the
+// Config a full parse gives, marks included, and reuses only unchanged items; a worker holding
+// the previous virtual servers rebuilds the same Config from the stub tree; what it cannot
+// read alone (errors, anchors, flow style) it leaves to the full parse.
+#include "daemon/config/reload_parser.h"
+
+#include <gtest/gtest.h>
+
+#include "daemon/config/text_layout.h"
+
+namespace hadirector::config {
+namespace {
+
+std::string server(int i, int weight = 3, const std::string& extra = "") {
+  return "  - name: vs" + std::to_string(i) + "\n    address: 192.0.2." + std::to_string(i + 1) +
+         ":80\n" + extra + "    real_servers:\n      - {address: 10.0.0.1:80, weight: " +
+         std::to_string(weight) + "}\n      - address: 10.0.0.2:80\n        checks:\n" +
+         "          - {type: tcp, interval: 2s}\n";
+}
+
+std::string file(const std::string& servers, const std::string& head = "global: {router_id: a}\n") {
+  return "# test\nversion: 1\n" + head + "virtual_servers:\n" + servers + "control: {}\n";
+}
+
+std::string servers(std::initializer_list<int> ids) {
+  std::string out;
+  for (int i : ids) out += server(i);
+  return out;
+}
+
+void marks_of(const Node& n, std::string& out) {
+  out += std::to_string(n.mark.line) + ":" + std::to_string(n.mark.column) + " ";
+  for (const auto& [k, m] : n.key_marks) out += k + "@" + std::to_string(m.line) + " ";
+  for (const Node& item : n.items) marks_of(item, out);
+  for (const auto& e : n.entries) marks_of(e.second, out);
+}
+
+// Every mark a virtual server carries, as text (Config's == ignores marks).
+std::string marks_of(const Config& c) {
+  std::string out;
+  auto mark = [&](const Mark& m) {
+    out += m.file + ":" + std::to_string(m.line) + ":" + std::to_string(m.column) + " ";
+  };
+  for (const VirtualServer& vs : c.virtual_servers) {
+    mark(vs.origin.mark);
+    for (const RealServer& rs : vs.real_servers) {
+      mark(rs.origin.mark);
+      for (const CheckSpec& check : rs.checks) {
+        mark(check.origin.mark);
+        marks_of(check.params, out);
+      }
+    }
+  }
+  return out;
+}
+
+struct Reload {
+  Config running;
+  ReloadParser parser;
+};
+
+Reload start(const std::string& text) {
+  Reload r;
+  auto loaded = parse_text(text, "t.yaml");
+  EXPECT_TRUE(loaded);
+  if (!loaded) return r;
+  r.running = *loaded;
+  r.parser.remember(text, "t.yaml", r.running);
+  return r;
+}
+
+// Reloads `text` both ways and checks they agree; returns the incremental result.
+std::optional<IncrementalLoad> reload_and_compare(Reload& r, const std::string& text) {
+  auto fast = r.parser.parse(text, "t.yaml", {}, r.running.virtual_servers);
+  auto full = parse_text(text, "t.yaml");
+  EXPECT_TRUE(full);
+  if (!fast || !full) return fast;
+  EXPECT_EQ(fast->config, *full);
+  EXPECT_EQ(marks_of(fast->config), marks_of(*full));
+  // The worker's side: the stub tree plus its own copy of the running virtual servers.
+  LoadOptions worker;
+  worker.reuse_virtual_server = reuse_from(fast->reused, r.running.virtual_servers);
+  auto rebuilt = parse_tree(fast->stub_tree, "t.yaml", worker);
+  EXPECT_TRUE(rebuilt);
+  if (rebuilt) {
+    EXPECT_EQ(*rebuilt, *full);
+    EXPECT_EQ(marks_of(*rebuilt), marks_of(*full));
+  }
+  r.running = *full;
+  r.parser.remember(text, "t.yaml", r.running);
+  return fast;
+}
+
+size_t reused_count(const IncrementalLoad& load) {
+  size_t n = 0;
+  for (const ReusedRun& run : load.reused) n += run.count;
+  return n;
+}
+
+TEST(ReloadParser, ChangedWeightReusesEveryOtherVirtualServer) {
+  auto r = start(file(servers({0, 1, 2, 3})));
+  auto fast = reload_and_compare(r, file(server(0) + server(1, 9) + server(2) + server(3)));
+  ASSERT_TRUE(fast);
+  EXPECT_EQ(reused_count(*fast), 3u);
+  EXPECT_EQ(fast->config.virtual_servers[1].real_servers[0].weight, 9);
+  EXPECT_EQ(fast->reused, (std::vector<ReusedRun>{{0, 0, 1, 0}, {2, 2, 2, 0}}));
+}
+
+TEST(ReloadParser, AddedLinesMoveTheMarksOfTheServersBelow) {
+  auto r = start(file(servers({0, 1, 2})));
+  auto fast = reload_and_compare(r, file(server(0, 3, "    scheduler: wrr\n") + server(1) +
+                                         server(2)));
+  ASSERT_TRUE(fast);
+  EXPECT_EQ(reused_count(*fast), 2u);
+  EXPECT_EQ(fast->reused, (std::vector<ReusedRun>{{1, 1, 2, 1}}));
+}
+
+TEST(ReloadParser, AddedRemovedAndReorderedServers) {
+  auto r = start(file(servers({0, 1, 2, 3})));
+  auto added = reload_and_compare(r, file(servers({0, 1, 4, 2, 3})));
+  ASSERT_TRUE(added);
+  EXPECT_EQ(reused_count(*added), 4u);
+  auto removed = reload_and_compare(r, file(servers({0, 4, 3})));
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(reused_count(*removed), 3u);
+  auto reordered = reload_and_compare(r, file(servers({3, 0, 4})));
+  ASSERT_TRUE(reordered);
+  EXPECT_EQ(reused_count(*reordered), 3u);
+}
+
+TEST(ReloadParser, ChangedTopLevelSectionsAreReadAgain) {
+  auto r = start(file(servers({0, 1})));
+  auto fast = reload_and_compare(
+      r, file(servers({0, 1}), "global:\n  router_id: b\n  log_level: debug\nsnmp: {}\n"));
+  ASSERT_TRUE(fast);
+  EXPECT_EQ(reused_count(*fast), 2u);
+  EXPECT_EQ(fast->config.global.router_id, "b");
+  ASSERT_TRUE(fast->config.snmp);
+}
+
+TEST(ReloadParser, CommentsBetweenServersAndAtTheTop) {
+  auto r = start(file(servers({0, 1, 2})));
+  auto fast = reload_and_compare(
+      r, "# new header\n\n" + file("  # first\n" + server(0) + "  # between\n\n" + server(1) +
+                                   server(2)));
+  ASSERT_TRUE(fast);
+  // The comment after vs0 belongs to vs0's text, the one before it to no item.
+  EXPECT_EQ(reused_count(*fast), 2u);
+}
+
+TEST(ReloadParser, AnErrorInAChangedServerIsLeftToTheFullParse) {
+  auto r = start(file(servers({0, 1, 2})));
+  const std::string bad = file(server(0) + server(1, 70000) + server(2));
+  EXPECT_FALSE(r.parser.parse(bad, "t.yaml", {}, r.running.virtual_servers));
+  auto full = parse_text(bad, "t.yaml");
+  ASSERT_FALSE(full);
+  ASSERT_EQ(full.error().size(), 1u);
+  EXPECT_EQ(full.error()[0].mark.line, 5 + 7 + 3);  // vs1's first real server (7 lines each)
+  const std::string broken = file(server(0) + "  - name: [\n" + server(2));
+  EXPECT_FALSE(r.parser.parse(broken, "t.yaml", {}, r.running.virtual_servers));
+}
+
+TEST(ReloadParser, ErrorsAcrossServersAreLeftToTheFullParse) {
+  auto r = start(file(servers({0, 1})));
+  // vs1 renamed vs0: each item reads fine alone, the duplicate name is across them.
+  std::string dup = server(1);
+  dup.replace(dup.find("vs1"), 3, "vs0");
+  EXPECT_FALSE(r.parser.parse(file(server(0) + dup), "t.yaml", {}, r.running.virtual_servers));
+}
+
+TEST(ReloadParser, WhatTheScannerCannotCutIsLeftToTheFullParse) {
+  auto r = start(file(servers({0, 1})));
+  auto refused = [&](const std::string& text) {
+    return !r.parser.parse(text, "t.yaml", {}, r.running.virtual_servers);
+  };
+  EXPECT_TRUE(refused("version: 1\nglobal: &g {router_id: a}\nvirtual_servers:\n" +
+                      servers({0, 1})));
+  EXPECT_TRUE(refused("---\n" + file(servers({0, 1}))));
+  EXPECT_TRUE(refused("version: 1\nvirtual_servers: [{name: vs0, address: 192.0.2.1:80}]\n"));
+  EXPECT_TRUE(refused(file("\t" + servers({0, 1}))));
+  EXPECT_TRUE(refused(file(servers({0, 1})) + "version: 1\n"));  // duplicate top-level key
+  EXPECT_TRUE(refused("version: 1\r\nvirtual_servers:\r\n" + servers({0, 1})));
+}
+
+TEST(ReloadParser, ADifferentFileOrNothingRememberedParsesInFull) {
+  auto r = start(file(servers({0, 1})));
+  EXPECT_FALSE(r.parser.parse(file(servers({0, 1})), "other.yaml", {}, r.running.virtual_servers));
+  ReloadParser empty;
+  EXPECT_FALSE(empty.parse(file(servers({0, 1})), "t.yaml", {}, r.running.virtual_servers));
+}
+
+TEST(TextLayout, CutsSectionsAndItems) {
+  const std::string text = file(servers({0, 1}));
+  auto layout = detail::scan_layout(text);
+  ASSERT_TRUE(layout);
+  ASSERT_EQ(layout->sections.size(), 4u);
+  EXPECT_EQ(layout->sections[0].key, "version");
+  EXPECT_EQ(layout->sections[0].span.line, 2);
+  ASSERT_EQ(layout->vs_section, 2);
+  ASSERT_EQ(layout->vs_items.size(), 2u);
+  EXPECT_EQ(layout->vs_items[0].line, 5);
+  EXPECT_EQ(layout->vs_items[1].line, 5 + 7);
+  EXPECT_EQ(text.substr(layout->vs_items[0].begin,
+                        layout->vs_items[0].end - layout->vs_items[0].begin),
+            server(0));
+}
+
+TEST(TextLayout, OddIndentationLeavesTheListWhole) {
+  auto layout = detail::scan_layout("version: 1\nvirtual_servers:\n  - name: a\n - name: b\n");
+  ASSERT_TRUE(layout);
+  EXPECT_EQ(layout->vs_section, -1);
+  EXPECT_TRUE(layout->vs_items.empty());
+}
+
+}  // namespace
+}  // namespace hadirector::config
