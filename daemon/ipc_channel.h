@@ -36,6 +36,10 @@ class IpcChannel {
   int fd() const { return fd_.get(); }
   // Writes as much of the queue as the socket takes right now without waiting (used on exit).
   void flush_now();
+  // Reads and delivers what the peer wrote before it exited, when its exit is seen first.
+  void drain() {
+    if (open()) read_ready();
+  }
 
  private:
   void on_io(uint32_t revents);

@@ -194,6 +194,9 @@ void WorkerProcess::on_exit(const siginfo_t& info) {
                         ? "exited with status " + std::to_string(info.si_status)
                         : std::string("killed by signal ") + sigabbrev_np(info.si_status);
   auto uptime = loop_.now() - started_at_;
+  // Its last messages (a reload's "applied" before it exits to regain capabilities) may still
+  // wait in the socket when the exit is dispatched first, as on a loaded host.
+  if (channel_) channel_->drain();
   pid_ = -1;
   ready_ = false;
   channel_.reset();

@@ -45,8 +45,7 @@ VrrpInstance::VrrpInstance(config::VrrpInstance config, InstanceDeps deps,
     : config_(std::move(config)),
       deps_(deps),
       on_transition_(std::move(on_transition)),
-      burst_(deps.scheduler, deps.gratuitous),
-      drop_log_(deps.scheduler, 5, std::chrono::seconds(10)) {
+      burst_(deps.scheduler, deps.gratuitous) {
   machine_ = std::make_unique<StateMachine>(machine_params());
   receive_ = receive_params();
 }
@@ -140,9 +139,21 @@ void VrrpInstance::stop() {
   started_ = false;
 }
 
+const std::optional<LinkInfo>& VrrpInstance::vmac_link() const {
+  static const std::optional<LinkInfo> none;
+  return vmac_ ? vmac_->link : none;
+}
+
+core::RateLimitedLog& VrrpInstance::drop_log() {
+  if (!drop_log_)
+    drop_log_ = std::make_unique<core::RateLimitedLog>(deps_.scheduler, 5, std::chrono::seconds(10));
+  return *drop_log_;
+}
+
 void VrrpInstance::use_vmac(VmacManager& manager, VrrpSocketRegistry::Opener open_send_socket) {
-  vmac_manager_ = &manager;
-  open_vmac_socket_ = std::move(open_send_socket);
+  if (!vmac_) vmac_ = std::make_unique<Vmac>();
+  vmac_->manager = &manager;
+  vmac_->open_socket = std::move(open_send_socket);
 }
 
 void VrrpInstance::set_tracking(int weight_sum, bool fault) {
@@ -285,7 +296,7 @@ void VrrpInstance::start_timer(Timer& timer, core::TimePoint deadline, Event eve
     if (late > kLateTimer) {
       ++counters_.late_timers;
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(late).count();
-      drop_log_.log(
+      drop_log().log(
           core::LogLevel::kWarning, "late-timer",
           "vrrp instance " + config_.name + ": timer fired " + std::to_string(ms) + " ms late",
           {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-late-timer"}});

@@ -95,7 +95,7 @@ class VrrpInstance {
   // live on the VMAC.
   void use_vmac(VmacManager& manager, VrrpSocketRegistry::Opener open_send_socket);
   // The VMAC link while one is in use.
-  const std::optional<LinkInfo>& vmac_link() const { return vmac_link_; }
+  const std::optional<LinkInfo>& vmac_link() const;
 
   // The sum of the tracked weights in effect and whether a fault-weight object is down.
   void set_tracking(int weight_sum, bool fault);
@@ -174,7 +174,10 @@ class VrrpInstance {
   void bind_vmac();
   void release_vmac();
   // Where the VIPs go: the VMAC when there is one, else the interface.
-  const std::string& vip_link() const { return vmac_link_ ? vmac_link_->name : config_.interface; }
+  const std::string& vip_link() const {
+    return vmac_ && vmac_->link ? vmac_->link->name : config_.interface;
+  }
+  core::RateLimitedLog& drop_log();
 
   config::VrrpInstance config_;
   InstanceDeps deps_;
@@ -182,10 +185,15 @@ class VrrpInstance {
   std::unique_ptr<StateMachine> machine_;
   ReceiveParams receive_;
   std::shared_ptr<VrrpSocket> socket_;
-  VmacManager* vmac_manager_ = nullptr;
-  VrrpSocketRegistry::Opener open_vmac_socket_;
-  std::optional<LinkInfo> vmac_link_;
-  std::unique_ptr<VrrpSocket> vmac_socket_;  // send-only, on the VMAC
+  // Only `vmac: true` instances have one: a VrrpInstance is allocated per configured instance,
+  // and what few use stays out of it (~100 bytes each at 1,000 instances).
+  struct Vmac {
+    VmacManager* manager = nullptr;
+    VrrpSocketRegistry::Opener open_socket;
+    std::optional<LinkInfo> link;
+    std::unique_ptr<VrrpSocket> socket;  // send-only, on the VMAC
+  };
+  std::unique_ptr<Vmac> vmac_;
   int ifindex_ = 0;
   MacAddress mac_{};
   std::optional<IpAddress> source_;
@@ -204,7 +212,7 @@ class VrrpInstance {
   Timer advert_timer_, master_down_timer_, preempt_timer_;
   core::Handle source_refresh_;  // coalesces address events into one lookup
   GratuitousBurst burst_;
-  core::RateLimitedLog drop_log_;
+  std::unique_ptr<core::RateLimitedLog> drop_log_;  // made by the first drop logged
   InstanceCounters counters_;
   // Kept across reloads: a reload rolling keys must not reopen the replay window.
   AuthSequencer auth_sequencer_;

@@ -87,7 +87,7 @@ void VrrpInstance::on_packet(std::span<const uint8_t> payload, const PacketFacts
   ++counters_.adverts_received;
   if (accepted->address_list_mismatch) {
     ++counters_.address_list_mismatches;
-    drop_log_.log(core::LogLevel::kWarning, "address-list " + address_text(facts.source),
+    drop_log().log(core::LogLevel::kWarning, "address-list " + address_text(facts.source),
                   "vrrp instance " + config_.name + ": advert from " + address_text(facts.source) +
                       " lists other addresses than ours",
                   {{"HADIRECTOR_INSTANCE", config_.name},
@@ -106,7 +106,7 @@ void VrrpInstance::on_packet(std::span<const uint8_t> payload, const PacketFacts
 void VrrpInstance::count_drop(DropReason reason, const IpAddress& from) {
   ++counters_.drops[static_cast<size_t>(reason)];
   const char* name = drop_reason_name(reason);
-  drop_log_.log_lazy(
+  drop_log().log_lazy(
       core::LogLevel::kWarning, name,
       [&] {
         return "vrrp instance " + config_.name + ": dropped advert from " + address_text(from) +
@@ -143,7 +143,7 @@ void VrrpInstance::on_link(const LinkState& link) {
 void VrrpInstance::send_advert(uint8_t priority) {
   if (!socket_ || !source_) {
     ++counters_.send_errors;
-    drop_log_.log(core::LogLevel::kWarning, "no-source",
+    drop_log().log(core::LogLevel::kWarning, "no-source",
                   "vrrp instance " + config_.name + ": cannot advertise, no source address on " +
                       config_.interface,
                   {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-no-source"}});
@@ -171,7 +171,7 @@ void VrrpInstance::send_advert(uint8_t priority) {
   for (const IpAddress& to : destinations) {
     auto bytes = encode_advert(advert, *source_, to, variant);
     if (bytes && auth_sequence) sign_advert(*bytes, *auth_sequence, to);
-    VrrpSocket& out = vmac_socket_ ? *vmac_socket_ : *socket_;
+    VrrpSocket& out = vmac_ && vmac_->socket ? *vmac_->socket : *socket_;
     core::Status sent =
         bytes ? out.send(*bytes, to, *source_) : core::Status(std::unexpected(bytes.error()));
     if (sent) {
@@ -179,7 +179,7 @@ void VrrpInstance::send_advert(uint8_t priority) {
       if (priority == kPriorityStop) ++counters_.priority_zero_sent;
     } else {
       ++counters_.send_errors;
-      drop_log_.log(
+      drop_log().log(
           core::LogLevel::kWarning, "send " + address_text(to),
           "vrrp instance " + config_.name + ": " + sent.error().message(),
           {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-send-error"}});
@@ -211,8 +211,9 @@ void VrrpInstance::announce(const std::vector<config::IpPrefix>& vips) {
   std::vector<Announcement> announcements;
   for (const auto& vip : vips)
     announcements.push_back(
-        vmac_link_
-            ? Announcement{vmac_link_->ifindex, vmac_link_->name, vmac_link_->mac, vip.addr, false}
+        vmac_ && vmac_->link
+            ? Announcement{vmac_->link->ifindex, vmac_->link->name, vmac_->link->mac, vip.addr,
+                           false}
             : Announcement{ifindex_, config_.interface, mac_, vip.addr, false});
   burst_.start(std::move(announcements), config_.garp);
 }
@@ -229,7 +230,7 @@ bool VrrpInstance::vips_present() {
 // RFC 5798 §7.3. A VMAC that cannot be made is logged and the instance runs on the interface
 // with its own MAC: the VIP keeps working, only its MAC changes on failover.
 void VrrpInstance::bind_vmac() {
-  if (!config_.vmac || vmac_manager_ == nullptr || vmac_link_) return;
+  if (!config_.vmac || !vmac_ || vmac_->manager == nullptr || vmac_->link) return;
   VmacSpec spec;
   spec.parent = config_.interface;
   spec.vrid = static_cast<uint8_t>(config_.vrid);
@@ -238,7 +239,7 @@ void VrrpInstance::bind_vmac() {
   // the master's adverts carry exactly that MAC, so a backup's parent socket would never hear
   // them. In bridge mode they reach the parent, where we listen.
   spec.mode = MacvlanMode::kBridge;
-  auto link = vmac_manager_->ensure(spec);
+  auto link = vmac_->manager->ensure(spec);
   if (!link) {
     core::log_error(
         "vrrp instance " + config_.name + ": " + link.error().message() + "; running on " +
@@ -246,11 +247,11 @@ void VrrpInstance::bind_vmac() {
         {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-vmac-error"}});
     return;
   }
-  vmac_link_ = *link;
-  if (receive_.family != Family::kIpv4 || !open_vmac_socket_) return;
-  auto socket = open_vmac_socket_(link->ifindex, receive_.family);
+  vmac_->link = *link;
+  if (receive_.family != Family::kIpv4 || !vmac_->open_socket) return;
+  auto socket = vmac_->open_socket(link->ifindex, receive_.family);
   if (socket) {
-    vmac_socket_ = std::move(*socket);
+    vmac_->socket = std::move(*socket);
   } else {
     core::log_warning(
         "vrrp instance " + config_.name + ": " + socket.error().message() +
@@ -260,13 +261,13 @@ void VrrpInstance::bind_vmac() {
 }
 
 void VrrpInstance::release_vmac() {
-  if (!vmac_link_) return;
-  vmac_socket_.reset();
-  if (auto s = vmac_manager_->remove(vmac_link_->name); !s)
+  if (!vmac_ || !vmac_->link) return;
+  vmac_->socket.reset();
+  if (auto s = vmac_->manager->remove(vmac_->link->name); !s)
     core::log_warning(
         "vrrp instance " + config_.name + ": " + s.error().message(),
         {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-vmac-error"}});
-  vmac_link_.reset();
+  vmac_->link.reset();
 }
 
 }  // namespace hadirector::vrrp

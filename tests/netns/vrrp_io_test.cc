@@ -34,6 +34,12 @@ class VrrpSocketNetns : public VrrpIoLab {
     a.addresses = {family == Family::kIpv4
                        ? IpAddress::v4(192, 0, 2, 100)
                        : vrrp::to_vrrp_address(*config::IpAddress::from_string("2001:db8::64"))};
+    for (int i = 1; i < address_count_; ++i)  // more, for datagrams past the socket's head
+      a.addresses.push_back(family == Family::kIpv4
+                                ? IpAddress::v4(198, 51, static_cast<uint8_t>(i / 256),
+                                                static_cast<uint8_t>(i % 256))
+                                : vrrp::to_vrrp_address(*config::IpAddress::from_string(
+                                      "2001:db8:1::" + std::to_string(i))));
     auto bytes = vrrp::encode_advert(a, src, dst);
     EXPECT_TRUE(bytes) << bytes.error().message();
     return bytes ? *bytes : std::vector<uint8_t>{};
@@ -62,6 +68,7 @@ class VrrpSocketNetns : public VrrpIoLab {
     }
     return got;
   }
+  int address_count_ = 1;
 };
 
 TEST_F(VrrpSocketNetns, Ipv4MulticastAdvertArrivesWithTtl255FromSenderToGroup) {
@@ -78,6 +85,18 @@ TEST_F(VrrpSocketNetns, Ipv4MulticastAdvertArrivesWithTtl255FromSenderToGroup) {
   vrrp::IpFacts ip{got[0].facts.ttl, got[0].facts.source, got[0].facts.destination};
   EXPECT_TRUE(
       std::holds_alternative<vrrp::Accepted>(vrrp::check_advert(got[0].payload, ip, params)));
+}
+
+// The socket reads into a small head per slot and a tail beyond it: a long advert arrives whole.
+TEST_F(VrrpSocketNetns, LongAdvertsArriveWhole) {
+  address_count_ = 200;  // 8 + 200 * 4 bytes after a 20-byte IPv4 header
+  auto got = exchange(Family::kIpv4, IpAddress::v4(192, 0, 2, 1), vrrp::kVrrpGroupV4);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload.size(), 8u + 200 * 4);
+  address_count_ = 100;  // 8 + 100 * 16 bytes
+  got = exchange(Family::kIpv6, link_local(a_), vrrp::kVrrpGroupV6);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload.size(), 8u + 100 * 16);
 }
 
 TEST_F(VrrpSocketNetns, Ipv4UnicastAdvertArrivesAtThePeerAddress) {

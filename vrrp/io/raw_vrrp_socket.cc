@@ -3,8 +3,10 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -114,11 +116,14 @@ Ancillary read_ancillary(msghdr& msg) {
 
 }  // namespace
 
+// A datagram lands in the slot's head and, past kHead bytes, in its tail (a scatter read): the
+// heads sit together in a few pages, and a tail's page is only touched by a datagram that long
+// (an advert with dozens of addresses), so the 16 slots of each socket cost ~3 pages, not ~32.
 struct RawVrrpSocket::Slot {
-  std::array<uint8_t, kDatagram> data;
+  std::array<uint8_t, kHead> head;
   sockaddr_storage from;
   alignas(cmsghdr) unsigned char control[256];
-  iovec iov;
+  iovec iov[2];
 };
 
 RawVrrpSocket::RawVrrpSocket(core::UniqueFd fd, int ifindex, std::string ifname, Family family)
@@ -127,11 +132,21 @@ RawVrrpSocket::RawVrrpSocket(core::UniqueFd fd, int ifindex, std::string ifname,
       ifname_(std::move(ifname)),
       family_(family),
       slots_(new Slot[kBatch]),
+      tails_(map_tails()),
       messages_(new mmsghdr[kBatch]{}) {
   for (size_t i = 0; i < kBatch; ++i) reset_slot(i);
 }
 
 RawVrrpSocket::~RawVrrpSocket() = default;
+
+void RawVrrpSocket::Unmap::operator()(uint8_t* p) const { ::munmap(p, kTails); }
+
+// Pages of their own, not the heap's: heap pages may be dirty from earlier use (the decoded
+// configuration), and mapped ones cost nothing until a long datagram writes to them.
+std::unique_ptr<uint8_t[], RawVrrpSocket::Unmap> RawVrrpSocket::map_tails() {
+  void* p = ::mmap(nullptr, kTails, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return std::unique_ptr<uint8_t[], Unmap>(p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p));
+}
 
 core::Result<std::unique_ptr<RawVrrpSocket>> RawVrrpSocket::open(core::EventLoop& loop, int ifindex,
                                                                  std::string ifname, Family family,
@@ -228,12 +243,14 @@ void RawVrrpSocket::on_readable() {
 // slot is over a page, and preparing all 16 for every advert touched 16 pages per wake-up.
 void RawVrrpSocket::reset_slot(size_t i) {
   Slot& slot = slots_[i];
-  slot.iov = {slot.data.data(), slot.data.size()};
+  slot.iov[0] = {slot.head.data(), slot.head.size()};
+  // Without tails (no memory for them) a datagram past the head is truncated: counted, dropped.
+  if (tails_) slot.iov[1] = {tails_.get() + i * (kDatagram - kHead), kDatagram - kHead};
   msghdr& msg = messages_[i].msg_hdr;
   msg.msg_name = &slot.from;
   msg.msg_namelen = sizeof slot.from;
-  msg.msg_iov = &slot.iov;
-  msg.msg_iovlen = 1;
+  msg.msg_iov = slot.iov;
+  msg.msg_iovlen = tails_ ? 2 : 1;
   msg.msg_control = slot.control;
   msg.msg_controllen = sizeof slot.control;
   msg.msg_flags = 0;
@@ -248,19 +265,24 @@ int RawVrrpSocket::receive_batch() {
       ++stats_.malformed;
     } else {
       // handle_datagram reads the slot's header again: keep what recvmmsg wrote in it.
-      slots_[i].iov.iov_len = messages_[i].msg_len;
-      if (!handle_datagram(msg, i)) return -1;
+      if (!handle_datagram(msg, i, messages_[i].msg_len)) return -1;
     }
     reset_slot(i);
   }
   return n;
 }
 
-bool RawVrrpSocket::handle_datagram(msghdr& msg, size_t slot_index) {
+bool RawVrrpSocket::handle_datagram(msghdr& msg, size_t slot_index, size_t length) {
   Slot& slot = slots_[slot_index];
   Ancillary anc = read_ancillary(msg);
   if (anc.dropped) stats_.overruns = *anc.dropped;
-  std::span<const uint8_t> data(slot.data.data(), slot.iov.iov_len);
+  std::span<const uint8_t> data(slot.head.data(), std::min(length, kHead));
+  if (length > kHead) {  // rare: join head and tail where the parsers can read them
+    const uint8_t* tail = static_cast<const uint8_t*>(slot.iov[1].iov_base);
+    joined_.assign(slot.head.begin(), slot.head.end());
+    joined_.insert(joined_.end(), tail, tail + (length - kHead));
+    data = joined_;
+  }
   if (!anc.ttl || !anc.destination) {
     ++stats_.malformed;
     return true;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 struct msghdr;
 struct mmsghdr;
@@ -49,7 +50,7 @@ class RawVrrpSocket final : public VrrpSocket {
   int receive_batch();
   // Checks one received datagram's ancillary data and IP header, then delivers it; false when a
   // callback destroyed this socket.
-  bool handle_datagram(msghdr& msg, size_t slot);
+  bool handle_datagram(msghdr& msg, size_t slot, size_t length);
 
   core::UniqueFd fd_;
   int ifindex_;
@@ -69,8 +70,16 @@ class RawVrrpSocket final : public VrrpSocket {
   // trailer); a larger datagram is truncated and dropped.
   static constexpr size_t kBatch = 16;
   static constexpr size_t kDatagram = 4608;
+  static constexpr size_t kHead = 256;  // an IPv4 advert with 50 addresses, or an HMAC trailer
   struct Slot;
   std::unique_ptr<Slot[]> slots_;
+  static constexpr size_t kTails = kBatch * (kDatagram - kHead);
+  struct Unmap {
+    void operator()(uint8_t* p) const;
+  };
+  static std::unique_ptr<uint8_t[], Unmap> map_tails();
+  std::unique_ptr<uint8_t[], Unmap> tails_;  // each slot's bytes past kHead
+  std::vector<uint8_t> joined_;       // a datagram longer than kHead, in one piece
   std::unique_ptr<mmsghdr[]> messages_;  // recvmmsg's headers, pointing into slots_
   void reset_slot(size_t i);
   // A subscriber may drop the last reference to this socket from inside its callback.
