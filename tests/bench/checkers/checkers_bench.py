@@ -189,17 +189,22 @@ def measure(daemon, args, pid):
     if listener.stderr.readline().strip() != "ready":
         raise RuntimeError("listener did not start: " + listener.stderr.read())
     started = time.monotonic()
+    perf = None
     try:
-        time.sleep(max(0.0, args.warmup - (time.monotonic() - started)))
-        cpu0, wake0, t0 = cpu_ns(pid), wakeups(pid), time.monotonic()
-        perf = None
-        if args.perf:  # a call-graph profile of the checker over the window, for a look later
+        if args.perf:  # a call-graph profile of the checker, for a look later (perf report)
+            # Started with the warm-up (perf takes seconds to start under TCG) and interrupted
+            # at the window's end (below): a profile that ran on past the listener's exit would
+            # record every probe failing and the daemon's stop.
             perf = subprocess.Popen(["perf", "record", "-g", "-p", str(pid), "-o",
                                      f"{RUN}/perf-{daemon}.data", "--", "sleep",
-                                     str(args.duration)], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+                                     str(args.warmup + args.duration + 60)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(max(0.0, args.warmup - (time.monotonic() - started)))
+        cpu0, wake0, t0 = cpu_ns(pid), wakeups(pid), time.monotonic()
         time.sleep(max(0.0, args.warmup + args.duration - (time.monotonic() - started)))
         cpu1, wake1, t1 = cpu_ns(pid), wakeups(pid), time.monotonic()
+        if perf is not None:
+            perf.send_signal(signal.SIGINT)
         mem = memory_kib(pid)
         out, err = listener.communicate(timeout=60)
         if listener.returncode != 0:
