@@ -1,5 +1,6 @@
 // Fuzzes the HTTP/1.1 response parser with untrusted server bytes: every prefix split point
-// and both eof states must parse without crashing, and a complete response respects the cap.
+// and both eof states must parse without crashing, a complete response respects the cap, and
+// keep-alive is never claimed for a closed connection or a capped body.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -18,8 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   for (bool eof : {false, true}) {
     ParseOutcome out = parse_http_response(bytes, eof, options);
-    if (out.status == ParseStatus::kComplete)
+    if (out.status == ParseStatus::kComplete) {
       HD_CHECK(out.response.body.size() <= options.max_body);
+      // A closed connection or a capped body can never carry the next request.
+      HD_CHECK(!out.response.keep_alive || (!eof && !out.response.body_truncated));
+    }
   }
   // A prefix of the bytes, as a partially received response.
   parse_http_response(bytes.substr(0, bytes.size() / 2), false, options);
