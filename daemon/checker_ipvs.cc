@@ -5,6 +5,9 @@
 namespace hadirector::daemon {
 namespace {
 
+// A start with more operations than this logs one summary line instead of one per operation.
+constexpr size_t kStartOpsLoggedEach = 100;
+
 std::string seconds_text(core::Duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s";
 }
@@ -64,12 +67,23 @@ void CheckerIpvs::sync(const char* why) {
                                      std::chrono::steady_clock::now() - start)
                                      .count()) +
                   " ms");
-  // Programming 40,000 real servers logs as many lines: skip building them when nobody reads.
-  const bool log_ops = drift || core::log_enabled(core::LogLevel::kInfo);
+  // Programming 40,000 real servers from empty would log as many lines (about a second of
+  // the start in the VM): a large start says it in one line, each operation at debug level.
+  const bool summarize = !drift && std::string_view(why) == "start" &&
+                         report.applied.size() > kStartOpsLoggedEach;
+  if (summarize)
+    core::log_info("ipvs: programmed " + std::to_string(report.applied.size()) +
+                       " operations at start (each one at debug level)",
+                   {{"HADIRECTOR_EVENT", "ipvs-op"}});
+  const core::LogLevel level = summarize ? core::LogLevel::kDebug : core::LogLevel::kInfo;
+  // Skip building the lines when nobody reads them.
+  const bool log_ops = drift || core::log_enabled(level);
   for (const auto& op : report.applied) {
     if (!log_ops) break;
     const std::string line = "ipvs: " + op.describe();
-    if (drift) {
+    if (summarize) {
+      core::log_debug(line);
+    } else if (drift) {
       core::log_warning(line + " - repairing a change made outside hadirectord",
                         {{"HADIRECTOR_EVENT", "ipvs-drift"}});
     } else {

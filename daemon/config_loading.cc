@@ -17,6 +17,12 @@ config::LoadResult refuse_unsafe_scripts(config::LoadResult loaded) {
   return loaded;
 }
 
+std::vector<config::ConfigError> one_error(const std::string& path, std::string message) {
+  std::vector<config::ConfigError> errors;
+  errors.push_back({config::Mark{path, 0, 0}, std::move(message)});
+  return errors;
+}
+
 }  // namespace
 
 config::LoadOptions daemon_load_options() {
@@ -45,7 +51,8 @@ config::LoadResult load_config_text(const std::string& text, const std::string& 
 }
 
 config::LoadResult load_config_tree(const std::string& tree, const std::string& path) {
-  return load_config_tree(tree, path, {}, {});
+  std::vector<config::VirtualServer> none;
+  return load_config_tree(tree, path, {}, none);
 }
 
 config::LoadResult load_config_reload(const std::string& text, const std::string& path,
@@ -67,11 +74,11 @@ config::LoadResult load_config_reload(const std::string& text, const std::string
 
 config::LoadResult load_config_tree(const std::string& tree, const std::string& path,
                                     const std::vector<config::ReusedRun>& reused,
-                                    const std::vector<config::VirtualServer>& previous) {
+                                    std::vector<config::VirtualServer>& previous) {
   auto root = config::decode_tree(tree);
-  if (!root) return std::unexpected(std::vector<config::ConfigError>{{{path, 0, 0}, root.error()}});
+  if (!root) return std::unexpected(one_error(path, root.error()));
   config::LoadOptions options = daemon_load_options();
-  if (!reused.empty()) options.reuse_virtual_server = config::reuse_from(reused, previous);
+  if (!reused.empty()) options.reuse_virtual_server = config::take_from(reused, previous);
   return refuse_unsafe_scripts(config::parse_tree(*root, path, options));
 }
 

@@ -32,10 +32,11 @@ config::LoadResult load_config_reload(const std::string& text, const std::string
                                       const config::ReloadParser& parser,
                                       const std::vector<config::VirtualServer>& previous,
                                       std::string& tree, std::vector<config::ReusedRun>& reused);
-// A worker's side of it: the stub tree rebuilt with its own copy of the previous virtual servers.
+// A worker's side of it: the stub tree rebuilt with its own copy of the previous virtual
+// servers, moved out of `previous` (incomplete afterwards, whatever the outcome).
 config::LoadResult load_config_tree(const std::string& tree, const std::string& path,
                                     const std::vector<config::ReusedRun>& reused,
-                                    const std::vector<config::VirtualServer>& previous);
+                                    std::vector<config::VirtualServer>& previous);
 
 // The runs of a delta in the config message to a worker: [[index, previous, count, shift]...].
 nlohmann::json reused_to_json(const std::vector<config::ReusedRun>& runs);

@@ -344,6 +344,7 @@ void Supervisor::reload(std::optional<Responder> requester) {
     return;
   }
   notifier_.reloading();
+  core::log_debug("reload: reading " + options_.config_path);
   auto reject = [&](const std::vector<std::string>& errors, const std::string& summary) {
     last_reload_ok_ = false;
     for (const auto& e : errors) core::log_error(e);
@@ -370,12 +371,11 @@ void Supervisor::reload(std::optional<Responder> requester) {
     for (const auto& e : loaded.error()) errors.push_back(e.to_string());
     return reject(errors, std::to_string(errors.size()) + " error(s) in " + options_.config_path);
   }
-  reload_parser_.remember(*text, options_.config_path, *loaded);
   active_ = ActiveConfig{.generation = active_.generation + 1, .parsed = std::move(*loaded)};
   if (reused.empty()) {
     active_.tree = std::move(tree);
   } else {
-    active_.text = std::move(*text);
+    active_.text = *text;
     active_.delta = std::move(tree);
     active_.reused = std::move(reused);
   }
@@ -397,6 +397,8 @@ void Supervisor::reload(std::optional<Responder> requester) {
       send_reload_config(*w);
     }
   }
+  // Once the workers have their work: cutting the text again is on nobody's critical path.
+  reload_parser_.remember(std::move(*text), options_.config_path, active_.parsed);
   reload_->timeout = loop_.schedule_after(kReloadTimeout, [this] {
     for (const auto& name : reload_->waiting)
       reload_->worker_errors.push_back(name + " did not confirm within " + ms(kReloadTimeout));

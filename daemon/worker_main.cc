@@ -148,7 +148,8 @@ class Worker {
         return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
       };
       core::log_debug("worker " + kind_ + ": generation " + std::to_string(generation) +
-                      " decoded in " + ms(t1 - t0) + " ms, applied in " +
+                      " decoded" + (m.contains("reuse") ? " from a delta" : "") + " in " +
+                      ms(t1 - t0) + " ms, applied in " +
                       ms(std::chrono::steady_clock::now() - t1) + " ms");
     }
     configured_ = true;
@@ -174,9 +175,10 @@ class Worker {
     if (!m.contains("reuse")) return load_config_tree(json_string(m, "tree"), path);
     auto reused = reused_from_json(m["reuse"]);
     if (!reused || json_u64(m, "base") != base_generation_ || base_generation_ == 0)
-      return std::unexpected(std::vector<config::ConfigError>{
-          {{path, 0, 0}, "a delta against generation " + std::to_string(json_u64(m, "base")) +
-                             " that this worker does not hold"}});
+      return std::unexpected(std::vector<config::ConfigError>(
+          1, {{path, 0, 0}, "a delta against generation " + std::to_string(json_u64(m, "base")) +
+                                " that this worker does not hold"}));
+    base_generation_ = 0;  // whatever happens, the base is used up (moved from)
     return load_config_tree(json_string(m, "tree"), path, *reused, base_virtual_servers_);
   }
 

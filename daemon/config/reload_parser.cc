@@ -150,18 +150,33 @@ std::optional<IncrementalLoad> ReloadParser::parse(
   return out;
 }
 
-std::function<std::optional<VirtualServer>(size_t)> reuse_from(
-    const std::vector<ReusedRun>& runs, const std::vector<VirtualServer>& previous) {
-  // Runs are in index order: a cursor follows the schema pass, which asks in order.
+namespace {
+
+// Runs are in index order: a cursor follows the schema pass, which asks in order.
+template <typename Vector>
+std::function<std::optional<VirtualServer>(size_t)> reuse_runs(const std::vector<ReusedRun>& runs,
+                                                                Vector& previous) {
   return [&runs, &previous, run = size_t{0}](size_t index) mutable -> std::optional<VirtualServer> {
     while (run < runs.size() && runs[run].index + runs[run].count <= index) ++run;
     if (run >= runs.size() || index < runs[run].index) return std::nullopt;
     const size_t from = runs[run].previous + (index - runs[run].index);
     if (from >= previous.size()) return std::nullopt;
-    VirtualServer vs = previous[from];
+    VirtualServer vs = std::move(previous[from]);  // a copy when `previous` is const
     shift_lines(vs, runs[run].line_shift);
     return vs;
   };
+}
+
+}  // namespace
+
+std::function<std::optional<VirtualServer>(size_t)> reuse_from(
+    const std::vector<ReusedRun>& runs, const std::vector<VirtualServer>& previous) {
+  return reuse_runs(runs, previous);
+}
+
+std::function<std::optional<VirtualServer>(size_t)> take_from(
+    const std::vector<ReusedRun>& runs, std::vector<VirtualServer>& previous) {
+  return reuse_runs(runs, previous);
 }
 
 }  // namespace hadirector::config

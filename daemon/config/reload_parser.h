@@ -66,6 +66,11 @@ class ReloadParser {
 std::function<std::optional<VirtualServer>(size_t)> reuse_from(
     const std::vector<ReusedRun>& runs, const std::vector<VirtualServer>& previous);
 
+// The same, moving each reused virtual server out of `previous` (a worker's own copy, which a
+// successful parse replaces; after a failed one it is incomplete).
+std::function<std::optional<VirtualServer>(size_t)> take_from(
+    const std::vector<ReusedRun>& runs, std::vector<VirtualServer>& previous);
+
 // Moves every mark of the tree `delta` lines down (key marks included).
 void shift_lines(Node& node, int delta);
 // The same for a virtual server's marks: its own, its real servers', their checks' and params'.

@@ -21,12 +21,14 @@ std::string_view plain_key(std::string_view line) {
 // An anchor (&a) or alias (*a) could tie one piece to another, so their text alone would not
 // say what they mean. Flagged wherever one could start a node (also inside quotes and plain
 // scalars: a false alarm only costs the full parse).
-bool may_hold_anchor(std::string_view line) {
-  for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i] != '&' && line[i] != '*') continue;
-    const char before = i == 0 ? ' ' : line[i - 1];
-    if (before == ' ' || before == '[' || before == '{' || before == ',' || before == '-')
-      return true;
+bool may_hold_anchor(std::string_view text) {
+  for (char sign : {'&', '*'}) {
+    for (size_t i = text.find(sign); i != std::string_view::npos; i = text.find(sign, i + 1)) {
+      const char before = i == 0 ? ' ' : text[i - 1];
+      if (before == ' ' || before == '\n' || before == '[' || before == '{' || before == ',' ||
+          before == '-')
+        return true;
+    }
   }
   return false;
 }
@@ -77,6 +79,11 @@ bool cut_items(const std::vector<TextSpan>& lines, std::string_view text, TextLa
 }  // namespace
 
 std::optional<TextLayout> scan_layout(std::string_view text) {
+  // Whole-text checks first (memchr-fast): tabs and CR anywhere, even quoted, are left to the
+  // full parse rather than reasoned about line by line.
+  if (text.find('\t') != std::string_view::npos || text.find('\r') != std::string_view::npos ||
+      may_hold_anchor(text))
+    return std::nullopt;
   TextLayout out;
   std::set<std::string_view> keys;
   std::vector<TextSpan> vs_lines;  // the lines of virtual_servers after its header
@@ -88,8 +95,6 @@ std::optional<TextLayout> scan_layout(std::string_view text) {
     std::string_view line = text.substr(pos, (nl == std::string_view::npos ? end : nl) - pos);
     const TextSpan span{pos, end, ++line_no};
     pos = end;
-    if (line.find_first_of("\t\r") != std::string_view::npos || may_hold_anchor(line))
-      return std::nullopt;
     const bool top = !line.empty() && line[0] != ' ' && line[0] != '#';
     if (!top) {
       if (out.sections.empty()) {

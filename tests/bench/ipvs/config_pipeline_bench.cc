@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   int servers = argc > 1 ? std::atoi(argv[1]) : 2000;
   int reals = argc > 2 ? std::atoi(argv[2]) : 20;
   int rounds = argc > 3 ? std::atoi(argv[3]) : 3;
-  const std::string path = "/etc/hadirector/bench.yaml";
+  const std::string path = argc > 4 ? argv[4] : "/etc/hadirector/bench.yaml";
   const std::string texts[2] = {generate(servers, reals, false), generate(servers, reals, true)};
   for (int round = 0; round < rounds; ++round) {
     // Start: the full parse, remembered for the reload; the worker decodes the whole tree.
