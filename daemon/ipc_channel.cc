@@ -101,13 +101,17 @@ void IpcChannel::on_io(uint32_t revents) {
 void IpcChannel::read_ready() {
   // 16 KiB: every stack page touched once stays in the process's PSS for good.
   char buf[16384];
+  bool eof = false;  // delivered first: what a worker sent just before it exited still counts
   for (;;) {
     ssize_t n = ::recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT);
     if (n > 0) {
       in_.append(buf, static_cast<size_t>(n));
       continue;
     }
-    if (n == 0) return close("peer closed the channel");
+    if (n == 0) {
+      eof = true;
+      break;
+    }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) break;
     return close(std::string("read failed: ") + strerrorname_np(errno));
@@ -123,6 +127,7 @@ void IpcChannel::read_ready() {
     on_message_(frame);
   }
   if (!ok && open()) close("protocol error: " + error);
+  if (eof && open()) close("peer closed the channel");
 }
 
 void IpcChannel::write_ready() {

@@ -262,15 +262,13 @@ void VrrpInstance::execute(const Action& action) {
                  [&](const SendAdvert& a) { send_advert(a.priority); },
                  [&](const StartAdverTimer& a) {
                    const core::TimePoint due = deps_.scheduler.now() + a.interval;
-                   start_timer(advert_timer_, on_advert_grid(due, a.interval), AdverTimerFired{});
+                   start_timer(advert_timer_, on_advert_grid(due, a.interval));
                  },
                  [&](const StartMasterDownTimer& a) {
-                   start_timer(master_down_timer_, deps_.scheduler.now() + a.interval,
-                               MasterDownTimerFired{});
+                   start_timer(master_down_timer_, deps_.scheduler.now() + a.interval);
                  },
                  [&](const StartPreemptDelayTimer& a) {
-                   start_timer(preempt_timer_, deps_.scheduler.now() + a.delay,
-                               PreemptDelayElapsed{});
+                   start_timer(preempt_timer_, deps_.scheduler.now() + a.delay);
                  },
                  [&](const StopPreemptDelayTimer&) { preempt_timer_.cancel(); },
                  [&](const StopTimers&) { stop_timers(); },
@@ -288,9 +286,14 @@ void VrrpInstance::execute(const Action& action) {
              action);
 }
 
-void VrrpInstance::start_timer(Timer& timer, core::TimePoint deadline, Event event) {
+Event VrrpInstance::timer_event(const Timer& timer) const {
+  if (&timer == &advert_timer_) return AdverTimerFired{};
+  if (&timer == &master_down_timer_) return MasterDownTimerFired{};
+  return PreemptDelayElapsed{};
+}
+
+void VrrpInstance::start_timer(Timer& timer, core::TimePoint deadline) {
   timer.deadline = deadline;
-  timer.event = std::move(event);
   timer.handle = deps_.scheduler.schedule_at(deadline, [this, t = &timer] {
     const auto late = deps_.scheduler.now() - t->deadline;
     if (late > kLateTimer) {
@@ -301,7 +304,7 @@ void VrrpInstance::start_timer(Timer& timer, core::TimePoint deadline, Event eve
           "vrrp instance " + config_.name + ": timer fired " + std::to_string(ms) + " ms late",
           {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-late-timer"}});
     }
-    feed(t->event);  // copied into the queue before anything may re-arm this timer
+    feed(timer_event(*t));
   });
 }
 

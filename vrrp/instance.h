@@ -52,6 +52,21 @@ struct TransitionRecord {
   core::TimePoint when{};
 };
 
+// Received adverts dropped, by reason (DropReason), the array made by the first drop: most
+// instances never drop one, and it is 176 bytes an instance.
+class DropCounts {
+ public:
+  uint64_t operator[](size_t reason) const { return counts_ ? (*counts_)[reason] : 0; }
+  uint64_t& operator[](size_t reason) {
+    if (!counts_) counts_ = std::make_unique<Counts>();  // zeroed
+    return (*counts_)[reason];
+  }
+
+ private:
+  using Counts = std::array<uint64_t, kDropReasonCount>;
+  std::unique_ptr<Counts> counts_;
+};
+
 struct InstanceCounters {
   uint64_t adverts_sent = 0;
   uint64_t adverts_received = 0;  // accepted by check_advert
@@ -62,7 +77,7 @@ struct InstanceCounters {
   uint64_t late_timers = 0;
   uint64_t priority_zero_received = 0;  // accepted adverts of a master that is leaving
   uint64_t priority_zero_sent = 0;      // adverts we sent with priority 0 (RFC 6527 counters)
-  std::array<uint64_t, kDropReasonCount> drops{};
+  DropCounts drops;
   std::map<std::string, uint64_t> transitions;  // by reason code
   std::optional<TransitionRecord> last_transition;
 };
@@ -140,15 +155,16 @@ class VrrpInstance {
   void fresh_machine();
   // Replaces the machine and brings it to `target` without reporting transitions.
   void rebuild(State target);
-  // A timer's deadline and event live here, so its callback captures 16 bytes that
-  // std::function keeps inline: arming one (on every advert) allocates nothing of ours.
+  // A timer's deadline lives here, so its callback captures 16 bytes that std::function keeps
+  // inline: arming one (on every advert) allocates nothing of ours. Its event follows from
+  // which timer it is (timer_event), not stored: 48 bytes a timer, three per instance.
   struct Timer {
     core::Handle handle;
     core::TimePoint deadline;
-    Event event;
     void cancel() { handle.cancel(); }
   };
-  void start_timer(Timer& timer, core::TimePoint deadline, Event event);
+  void start_timer(Timer& timer, core::TimePoint deadline);
+  Event timer_event(const Timer& timer) const;
   void stop_timers();
 
   // instance_auth.cc: HMAC-authenticated adverts (vrrp/auth_hmac.h).

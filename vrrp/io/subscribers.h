@@ -3,9 +3,7 @@
 // monitor and their fakes; single-threaded like everything on the event loop.
 #pragma once
 
-#include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -20,11 +18,11 @@ class Subscribers {
   using Fn = std::function<void(Args...)>;
 
   [[nodiscard]] core::Handle add(Fn fn) {
-    uint64_t id = next_id_++;
-    fns_->emplace(id, std::make_shared<Fn>(std::move(fn)));
-    std::weak_ptr<Table> weak = fns_;
-    return core::Handle([weak, id] {
-      if (auto table = weak.lock()) table->erase(id);
+    auto entry = std::make_shared<Entry>(std::move(fn), fns_);
+    fns_->push_back(entry);
+    // A weak_ptr alone (16 bytes) fits std::function's inline storage: no allocation.
+    return core::Handle([weak = std::weak_ptr<Entry>(entry)] {
+      if (auto e = weak.lock()) e->unsubscribe(e);
     });
   }
 
@@ -34,17 +32,15 @@ class Subscribers {
     if (fns_->size() == 1) {
       // The usual case (one instance per VRID): no snapshot to allocate. The copy keeps the
       // function alive should it unsubscribe itself.
-      std::shared_ptr<Fn> fn = fns_->begin()->second;
-      (*fn)(args...);
+      std::shared_ptr<Entry> only = fns_->front();
+      only->fn(args...);
       return;
     }
-    std::vector<std::pair<uint64_t, std::shared_ptr<Fn>>> snapshot(fns_->begin(), fns_->end());
+    const Table snapshot = *fns_;
     std::weak_ptr<Table> weak = fns_;
-    for (auto& [id, fn] : snapshot) {
-      auto table = weak.lock();
-      if (!table) return;  // a callback destroyed our owner
-      if (!table->contains(id)) continue;
-      (*fn)(args...);
+    for (const auto& e : snapshot) {
+      if (weak.expired()) return;  // a callback destroyed our owner
+      if (e->subscribed) e->fn(args...);
     }
   }
 
@@ -52,9 +48,21 @@ class Subscribers {
   bool empty() const { return fns_->empty(); }
 
  private:
-  using Table = std::map<uint64_t, std::shared_ptr<Fn>>;
+  struct Entry;
+  // A vector in subscription order, not a map by id: a subscription costs one allocation of
+  // ~80 bytes instead of three (~160), and the link monitor has four per VRRP instance.
+  using Table = std::vector<std::shared_ptr<Entry>>;
+  struct Entry {
+    Entry(Fn f, const std::shared_ptr<Table>& t) : fn(std::move(f)), table(t) {}
+    void unsubscribe(const std::shared_ptr<Entry>& self) {
+      subscribed = false;
+      if (auto t = table.lock()) std::erase(*t, self);
+    }
+    Fn fn;
+    std::weak_ptr<Table> table;
+    bool subscribed = true;
+  };
   std::shared_ptr<Table> fns_ = std::make_shared<Table>();
-  uint64_t next_id_ = 1;
 };
 
 }  // namespace hadirector::vrrp

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "daemon/ipc_channel.h"
 
@@ -39,6 +41,24 @@ TEST(IpcFrame, RejectsFrameThatIsNotJson) {
   std::string error;
   EXPECT_FALSE(decode_frames(buf, [](nlohmann::json) {}, error));
   EXPECT_EQ(error, "frame is not valid JSON");
+}
+
+// A worker that sends its last message and exits at once (a reload that restarts it to regain
+// capabilities): the message arrives in the same read as the end of the stream, and is
+// delivered before the channel reports the close.
+TEST(IpcChannelEnd, MessageSentJustBeforeThePeerClosedIsDelivered) {
+  auto loop = std::move(*core::EventLoop::create());
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
+  IpcChannel channel(*loop, core::UniqueFd(sv[0]));
+  std::vector<std::string> seen;
+  ASSERT_TRUE(channel.start([&](nlohmann::json& m) { seen.push_back(m.value("type", "")); },
+                            [&](const std::string&) { seen.push_back("closed"); }));
+  const std::string frame = encode_frame({{"type", "applied"}});
+  ASSERT_EQ(::write(sv[1], frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+  ::close(sv[1]);
+  (void)loop->run_until([&] { return seen.size() >= 2; }, std::chrono::seconds(2));
+  EXPECT_EQ(seen, (std::vector<std::string>{"applied", "closed"}));
 }
 
 }  // namespace
