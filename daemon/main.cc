@@ -1,4 +1,6 @@
 // hadirectord: the supervisor, or (started by it with --worker) one of its workers.
+#include <malloc.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -51,6 +53,10 @@ int run_supervisor(const daemon::CliOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Large blocks (a configuration message, its JSON and tree strings) from mmap always: glibc
+  // otherwise raises the threshold to the largest block freed, and the next ones are carved out
+  // of the heap, where what they leave behind stays in the process's PSS.
+  ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   daemon::WorkerProcess::remember_command_line(argc, argv);
   auto options = daemon::parse_cli(std::vector<std::string>(argv + 1, argv + argc));
   if (!options) {
