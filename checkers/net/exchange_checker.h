@@ -45,7 +45,10 @@ class ExchangeChecker : public Checker {
   // speaks a protocol with persistent connections (HTTP/1.1) says yes.
   virtual Verdict judge(const ExchangeOutcome& outcome) const { return {interpret(outcome)}; }
   // Successful probes a kept connection carries before a fresh one is made; 0: never kept.
-  void set_keep_alive(unsigned max_requests) { keep_alive_max_ = max_requests; }
+  void set_keep_alive(unsigned max_requests) {
+    keep_alive_max_ = max_requests;
+    if (max_requests > 1) raise_descriptor_limit();
+  }
   const CheckTarget& target() const { return target_; }
 
  private:

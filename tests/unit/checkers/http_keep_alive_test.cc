@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -272,6 +273,23 @@ TEST_F(HttpKeepAlive, AServerThatIsReallyDownGoesDownAfterFallProbes) {
   EXPECT_EQ(distinct(server.requests()), 1u);  // every passing probe on one connection
   ASSERT_EQ(results.size() - before, 3u);      // fall: 3, each a failure
   for (size_t i = before; i < results.size(); ++i) EXPECT_EQ(results[i].reason, "connect-refused");
+}
+
+TEST_F(HttpKeepAlive, ACheckThatKeepsConnectionsRaisesTheDescriptorLimit) {
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  if (saved.rlim_max <= 256) GTEST_SKIP() << "hard descriptor limit too low to lower and raise";
+  rlimit low = saved;
+  low.rlim_cur = 256;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  auto off = make(http_, map({{"keep_alive", scalar("false")}}), "127.0.0.1", 80);
+  rlimit now{};
+  getrlimit(RLIMIT_NOFILE, &now);
+  EXPECT_EQ(now.rlim_cur, 256u);  // a connection per probe needs no more
+  auto on = make(http_, config::Node{}, "127.0.0.1", 80);
+  getrlimit(RLIMIT_NOFILE, &now);
+  EXPECT_EQ(now.rlim_cur, std::min<rlim_t>(saved.rlim_max, rlim_t{1} << 20));
+  setrlimit(RLIMIT_NOFILE, &saved);
 }
 
 TEST_F(HttpKeepAlive, HttpsKeepsItsTlsConnection) {
