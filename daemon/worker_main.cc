@@ -156,6 +156,11 @@ class Worker {
     // Kept for the next reload's delta: the modules copied what they run.
     base_virtual_servers_ = std::move(loaded->virtual_servers);
     base_generation_ = generation;
+    if (kind_ != "checker") {
+      // Only the checker runs real servers; the others need a virtual server's name and
+      // services (the checks across items), not the 40,000 real servers of a large file.
+      for (auto& vs : base_virtual_servers_) std::vector<config::RealServer>().swap(vs.real_servers);
+    }
     // The message and its parse leave megabytes of freed heap at 1,000 instances: give the
     // pages back once the message is gone (the next iteration), or they stay in our PSS.
     trim_ = loop_.defer([] { ::malloc_trim(0); });

@@ -138,6 +138,8 @@ run_one() {  # $1 tool (hadirector|keepalived), $2 S, $3 R; sets t_prog t_reload
   start_watch "$changed" 7 60
   start=$(now)
   kill -HUP "$pid"
+  # With --logs, when the signal went, to set against the daemon's phase times.
+  [[ -n $logs ]] && date -u +"SIGHUP sent at %FT%T.%3NZ" >"$logs/sighup.$tool.$total.txt"
   t_reload=$(finish_watch "$start" 60)
   if [[ $tool == hadirector ]] && grep -q "ipvs-error\|ipvs: .*will retry" "$work/h.log"; then
     echo "hadirector: IPVS errors during the run (retried by the drift check):" >&2
