@@ -27,6 +27,7 @@ RUN = "/run/hd-checkbench"  # runtime and state: Unix sockets cannot live on the
 # hadirector: the default configuration (bare tcp checks half-open); hadirector-connect: the
 # same with `half_open: false` (connect, then reset), the mode without CAP_NET_RAW.
 DAEMONS = ["hadirector", "keepalived", "hadirector-connect"]
+PERF_LINGER = 90  # s the listener serves after the window with --perf (perf attaches slowly)
 
 
 def log(*args):
@@ -182,9 +183,11 @@ def run_one(daemon, args, work):
 
 def measure(daemon, args, pid):
     """Starts the listener; the daemon's first probes find it during the warm-up."""
+    # With --perf the listener serves on, unmeasured, for PERF_LINGER s after the window.
     listener = subprocess.Popen(
         [args.listener, ADDRESS, str(TCP_PORT0), str(args.tcp), str(HTTP_PORT0), str(args.http),
-         str(args.interval * 1000), str(args.warmup), str(args.duration)],
+         str(args.interval * 1000), str(args.warmup), str(args.duration),
+         str(PERF_LINGER if args.perf else 0)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if listener.stderr.readline().strip() != "ready":
         raise RuntimeError("listener did not start: " + listener.stderr.read())
@@ -192,21 +195,18 @@ def measure(daemon, args, pid):
     perf = None
     try:
         if args.perf:  # a call-graph profile of the checker, for a look later (perf report)
-            # Started with the warm-up (perf takes seconds to start under TCG) and interrupted
-            # at the window's end (below): a profile that ran on past the listener's exit would
-            # record every probe failing and the daemon's stop.
+            # Started with the warm-up: perf takes tens of seconds to attach under TCG, and
+            # records `duration` s from then on, before the listener stops lingering.
             perf = subprocess.Popen(["perf", "record", "-g", "-p", str(pid), "-o",
                                      f"{RUN}/perf-{daemon}.data", "--", "sleep",
-                                     str(args.warmup + args.duration + 60)],
+                                     str(args.duration)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(max(0.0, args.warmup - (time.monotonic() - started)))
         cpu0, wake0, t0 = cpu_ns(pid), wakeups(pid), time.monotonic()
         time.sleep(max(0.0, args.warmup + args.duration - (time.monotonic() - started)))
         cpu1, wake1, t1 = cpu_ns(pid), wakeups(pid), time.monotonic()
-        if perf is not None:
-            perf.send_signal(signal.SIGINT)
         mem = memory_kib(pid)
-        out, err = listener.communicate(timeout=60)
+        out, err = listener.communicate(timeout=60 + (PERF_LINGER if args.perf else 0))
         if listener.returncode != 0:
             raise RuntimeError(f"listener exited with {listener.returncode}: {err[-2000:]}")
         if perf is not None:
