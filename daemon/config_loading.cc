@@ -74,12 +74,15 @@ config::LoadResult load_config_reload(const std::string& text, const std::string
 
 config::LoadResult load_config_tree(const std::string& tree, const std::string& path,
                                     const std::vector<config::ReusedRun>& reused,
-                                    std::vector<config::VirtualServer>& previous) {
+                                    std::vector<config::VirtualServer>& previous,
+                                    config::Node* spent) {
   auto root = config::decode_tree(tree);
   if (!root) return std::unexpected(one_error(path, root.error()));
   config::LoadOptions options = daemon_load_options();
   if (!reused.empty()) options.reuse_virtual_server = config::take_from(reused, previous);
-  return refuse_unsafe_scripts(config::parse_tree(*root, path, options));
+  auto loaded = refuse_unsafe_scripts(config::parse_tree(*root, path, options));
+  if (spent) *spent = std::move(*root);
+  return loaded;
 }
 
 nlohmann::json reused_to_json(const std::vector<config::ReusedRun>& runs) {

@@ -163,7 +163,10 @@ class Worker {
     }
     // The message and its parse leave megabytes of freed heap at 1,000 instances: give the
     // pages back once the message is gone (the next iteration), or they stay in our PSS.
-    trim_ = loop_.defer([] { ::malloc_trim(0); });
+    trim_ = loop_.defer([this] {
+      spent_tree_ = config::Node();  // freed here, after the configuration took effect
+      ::malloc_trim(0);
+    });
     late_trims_.schedule(loop_);  // and after what the new configuration sets off
     if (first) {
       channel_.send({{"type", "ready"}, {"generation", generation}, {"base", true}});
@@ -177,14 +180,17 @@ class Worker {
   // YAML is still understood.
   config::LoadResult decode_config(const nlohmann::json& m, const std::string& path) {
     if (!m.contains("tree")) return load_config_text(json_string(m, "yaml"), path);
-    if (!m.contains("reuse")) return load_config_tree(json_string(m, "tree"), path);
+    std::vector<config::VirtualServer> none;
+    if (!m.contains("reuse"))
+      return load_config_tree(json_string(m, "tree"), path, {}, none, &spent_tree_);
     auto reused = reused_from_json(m["reuse"]);
     if (!reused || json_u64(m, "base") != base_generation_ || base_generation_ == 0)
       return std::unexpected(std::vector<config::ConfigError>(
           1, {{path, 0, 0}, "a delta against generation " + std::to_string(json_u64(m, "base")) +
                                 " that this worker does not hold"}));
     base_generation_ = 0;  // whatever happens, the base is used up (moved from)
-    return load_config_tree(json_string(m, "tree"), path, *reused, base_virtual_servers_);
+    return load_config_tree(json_string(m, "tree"), path, *reused, base_virtual_servers_,
+                            &spent_tree_);
   }
 
   // Gives up what `need` does not hold. A capability already given up cannot come back: the
@@ -211,7 +217,10 @@ class Worker {
 
   void report_applied(uint64_t generation, const std::string& error) {
     nlohmann::json reply = {{"type", "applied"}, {"generation", generation}, {"ok", error.empty()}};
-    if (!error.empty()) reply["error"] = error;
+    if (!error.empty()) {
+      reply["error"] = error;
+      spent_tree_ = config::Node();  // no deferred trim after a failure
+    }
     // Whether the virtual servers of `generation` are here for the next delta.
     reply["base"] = error.empty() && base_generation_ == generation;
     channel_.send(reply);
@@ -238,6 +247,7 @@ class Worker {
   bool configured_ = false;
   std::vector<config::VirtualServer> base_virtual_servers_;
   uint64_t base_generation_ = 0;
+  config::Node spent_tree_;  // the last decoded tree, until the deferred trim frees it
   std::optional<core::CapabilitySet> held_;  // after the first configuration, when privileged
   core::Handle term_;
   core::Handle trim_;
