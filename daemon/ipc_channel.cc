@@ -131,8 +131,15 @@ void IpcChannel::read_ready() {
 }
 
 void IpcChannel::write_ready() {
-  if (write_queued(fd_.get(), out_) == WriteOutcome::kFailed)
+  if (write_queued(fd_.get(), out_) == WriteOutcome::kFailed) {
+    // The peer is gone, but what it wrote first (a worker's last "applied") may still wait to
+    // be read: the read side delivers it, then reports the close at the end of the stream.
+    if (errno == EPIPE || errno == ECONNRESET) {
+      out_.clear();
+      return update_events();
+    }
     return close(std::string("write failed: ") + strerrorname_np(errno));
+  }
   release_if_large(out_);
   update_events();
 }

@@ -99,14 +99,15 @@ ReceiveParams VrrpInstance::receive_params() const {
 void VrrpInstance::start() {
   if (started_) return;
   started_ = true;
-  link_sub_ = deps_.links.on_link_change([this](const LinkState& l) { on_link(l); });
-  address_sub_ = deps_.links.on_address_change([this](const AddressChange& c) {
+  link_sub_ = deps_.links.on_any_change([this](const LinkState* l, const AddressChange* c) {
+    if (l) return on_link(*l);
+    if (!c) return refresh_source_soon();  // a resync: addresses may have changed unseen
     // Only a first address or the loss of ours can change the source (the kernel lists a new
     // address after the primary, or as secondary); VIPs come and go without a lookup.
-    const bool matters = c.added ? !source_ : source_ && to_vrrp_address(c.prefix.addr) == *source_;
-    if (c.ifindex == ifindex_ && !config_.unicast && matters) refresh_source_soon();
+    const bool matters =
+        c->added ? !source_ : source_ && to_vrrp_address(c->prefix.addr) == *source_;
+    if (c->ifindex == ifindex_ && !config_.unicast && matters) refresh_source_soon();
   });
-  resync_sub_ = deps_.links.on_resync([this] { refresh_source_soon(); });
   if (!bind()) {
     link_up_ = false;
     fresh_machine();
@@ -133,8 +134,6 @@ void VrrpInstance::stop() {
   stop_timers();
   socket_sub_.cancel();
   link_sub_.cancel();
-  address_sub_.cancel();
-  resync_sub_.cancel();
   source_refresh_.cancel();
   started_ = false;
 }

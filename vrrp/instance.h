@@ -224,7 +224,7 @@ class VrrpInstance {
   bool hide_transitions_ = false;
   bool feeding_ = false;
   std::vector<Event> pending_;  // not a deque: that allocated ~500 bytes per instance
-  core::Handle socket_sub_, link_sub_, address_sub_, resync_sub_;
+  core::Handle socket_sub_, link_sub_;  // link_sub_: links, addresses and resyncs
   Timer advert_timer_, master_down_timer_, preempt_timer_;
   core::Handle source_refresh_;  // coalesces address events into one lookup
   GratuitousBurst burst_;

@@ -184,16 +184,16 @@ void FakeLinkMonitor::set_link(const vrrp::LinkState& state) {
   } else if (it != links_.end()) {
     links_.erase(it);
   }
-  link_subscribers_.notify(state);
+  subscribers_.link_changed(state);
 }
 
 void FakeLinkMonitor::change_address(const vrrp::AddressChange& change) {
-  address_subscribers_.notify(change);
+  subscribers_.address_changed(change);
 }
 
 void FakeLinkMonitor::resync() {
   ++resyncs_;
-  resync_subscribers_.notify();
+  subscribers_.resynced();
 }
 
 std::optional<vrrp::LinkState> FakeLinkMonitor::link(int ifindex) const {
@@ -209,13 +209,13 @@ std::optional<vrrp::LinkState> FakeLinkMonitor::link(std::string_view name) cons
 }
 
 core::Handle FakeLinkMonitor::on_link_change(LinkFn fn) {
-  return link_subscribers_.add(std::move(fn));
+  return subscribers_.on_link_change(std::move(fn));
 }
 core::Handle FakeLinkMonitor::on_address_change(AddressFn fn) {
-  return address_subscribers_.add(std::move(fn));
+  return subscribers_.on_address_change(std::move(fn));
 }
 core::Handle FakeLinkMonitor::on_resync(ResyncFn fn) {
-  return resync_subscribers_.add(std::move(fn));
+  return subscribers_.on_resync(std::move(fn));
 }
 
 // --- FakeGratuitousSender ---------------------------------------------------------------

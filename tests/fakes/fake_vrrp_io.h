@@ -133,13 +133,14 @@ class FakeLinkMonitor final : public vrrp::LinkMonitor {
   [[nodiscard]] core::Handle on_link_change(LinkFn fn) override;
   [[nodiscard]] core::Handle on_address_change(AddressFn fn) override;
   [[nodiscard]] core::Handle on_resync(ResyncFn fn) override;
+  [[nodiscard]] core::Handle on_any_change(AnyFn fn) override {
+    return subscribers_.on_any_change(std::move(fn));
+  }
   uint64_t resync_count() const override { return resyncs_; }
 
  private:
   std::map<int, vrrp::LinkState> links_;
-  vrrp::Subscribers<const vrrp::LinkState&> link_subscribers_;
-  vrrp::Subscribers<const vrrp::AddressChange&> address_subscribers_;
-  vrrp::Subscribers<> resync_subscribers_;
+  vrrp::LinkSubscribers subscribers_;
   uint64_t resyncs_ = 0;
 };
 

@@ -13,6 +13,7 @@
 
 #include "daemon/config/values.h"
 #include "daemon/core/handle.h"
+#include "vrrp/io/subscribers.h"
 
 namespace hadirector::vrrp {
 
@@ -50,7 +51,41 @@ class LinkMonitor {
   // Called after an overrun was repaired: links have been re-read (their changes already
   // reported), addresses may have changed unseen and should be re-queried.
   [[nodiscard]] virtual core::Handle on_resync(ResyncFn fn) = 0;
+  // The three in one subscription, for a VRRP instance that wants them all (one subscription
+  // instead of three: ~250 bytes less per instance): (link, nullptr) for a link change,
+  // (nullptr, address) for an address change, (nullptr, nullptr) for a resync.
+  using AnyFn = std::function<void(const LinkState*, const AddressChange*)>;
+  [[nodiscard]] virtual core::Handle on_any_change(AnyFn fn) = 0;
   virtual uint64_t resync_count() const = 0;
+};
+
+// A LinkMonitor's subscribers, every kind in one list in subscription order (a subscriber of
+// one kind sees only that kind): shared by the netlink monitor and its fake.
+class LinkSubscribers {
+ public:
+  [[nodiscard]] core::Handle on_link_change(LinkMonitor::LinkFn fn) {
+    return list_.add([fn = std::move(fn)](const LinkState* l, const AddressChange*) {
+      if (l) fn(*l);
+    });
+  }
+  [[nodiscard]] core::Handle on_address_change(LinkMonitor::AddressFn fn) {
+    return list_.add([fn = std::move(fn)](const LinkState*, const AddressChange* c) {
+      if (c) fn(*c);
+    });
+  }
+  [[nodiscard]] core::Handle on_resync(LinkMonitor::ResyncFn fn) {
+    return list_.add([fn = std::move(fn)](const LinkState* l, const AddressChange* c) {
+      if (!l && !c) fn();
+    });
+  }
+  [[nodiscard]] core::Handle on_any_change(LinkMonitor::AnyFn fn) { return list_.add(std::move(fn)); }
+
+  void link_changed(const LinkState& link) const { list_.notify(&link, nullptr); }
+  void address_changed(const AddressChange& change) const { list_.notify(nullptr, &change); }
+  void resynced() const { list_.notify(nullptr, nullptr); }
+
+ private:
+  Subscribers<const LinkState*, const AddressChange*> list_;
 };
 
 }  // namespace hadirector::vrrp

@@ -57,13 +57,16 @@ std::optional<LinkState> NetlinkLinkMonitor::link(std::string_view name) const {
 }
 
 core::Handle NetlinkLinkMonitor::on_link_change(LinkFn fn) {
-  return link_subscribers_.add(std::move(fn));
+  return subscribers_.on_link_change(std::move(fn));
 }
 core::Handle NetlinkLinkMonitor::on_address_change(AddressFn fn) {
-  return address_subscribers_.add(std::move(fn));
+  return subscribers_.on_address_change(std::move(fn));
 }
 core::Handle NetlinkLinkMonitor::on_resync(ResyncFn fn) {
-  return resync_subscribers_.add(std::move(fn));
+  return subscribers_.on_resync(std::move(fn));
+}
+core::Handle NetlinkLinkMonitor::on_any_change(AnyFn fn) {
+  return subscribers_.on_any_change(std::move(fn));
 }
 
 void NetlinkLinkMonitor::apply(const LinkState& state) {
@@ -73,7 +76,7 @@ void NetlinkLinkMonitor::apply(const LinkState& state) {
     LinkState gone = it->second;
     gone.present = false;
     links_.erase(it);
-    link_subscribers_.notify(gone);
+    subscribers_.link_changed(gone);
     return;
   }
   LinkState merged = state;
@@ -81,7 +84,7 @@ void NetlinkLinkMonitor::apply(const LinkState& state) {
   if (merged.name.empty() && it != links_.end()) merged.name = it->second.name;
   if (it != links_.end() && it->second == merged) return;
   links_[state.ifindex] = merged;
-  link_subscribers_.notify(merged);
+  subscribers_.link_changed(merged);
 }
 
 core::Status NetlinkLinkMonitor::dump_links() {
@@ -113,31 +116,31 @@ core::Status NetlinkLinkMonitor::dump_links() {
 void NetlinkLinkMonitor::resync() {
   int fd = nl_socket_get_fd(events_.get());
   // What is still queued predates the dump below and would roll state back: drop it.
-  while (::recv(fd, buffer_.data(), buffer_.size(), MSG_DONTWAIT) > 0) {
+  while (::recv(fd, buffer_.get(), kBuffer, MSG_DONTWAIT) > 0) {
   }
   ++resyncs_;
   if (auto s = dump_links(); !s) {
     core::log_error("link monitor: " + s.error().message() + "; link states may be stale");
   }
   core::log_notice("link monitor: rtnetlink overrun, link table re-read");
-  resync_subscribers_.notify();
+  subscribers_.resynced();
 }
 
 void NetlinkLinkMonitor::on_readable() {
   int fd = nl_socket_get_fd(events_.get());
   std::weak_ptr<bool> alive = alive_;
   for (int i = 0; i < 64 && !alive.expired(); ++i) {
-    ssize_t n = ::recv(fd, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+    ssize_t n = ::recv(fd, buffer_.get(), kBuffer, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == ENOBUFS) resync();
       return;
     }
-    auto events = parse_rtnetlink_datagram({buffer_.data(), static_cast<size_t>(n)});
+    auto events = parse_rtnetlink_datagram({buffer_.get(), static_cast<size_t>(n)});
     for (const auto& event : events) {
       if (alive.expired()) return;
       if (const auto* link = std::get_if<LinkState>(&event)) apply(*link);
       if (const auto* change = std::get_if<AddressChange>(&event))
-        address_subscribers_.notify(*change);
+        subscribers_.address_changed(*change);
     }
   }
 }

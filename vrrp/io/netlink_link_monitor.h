@@ -35,6 +35,7 @@ class NetlinkLinkMonitor final : public LinkMonitor {
   [[nodiscard]] core::Handle on_link_change(LinkFn fn) override;
   [[nodiscard]] core::Handle on_address_change(AddressFn fn) override;
   [[nodiscard]] core::Handle on_resync(ResyncFn fn) override;
+  [[nodiscard]] core::Handle on_any_change(AnyFn fn) override;
   uint64_t resync_count() const override { return resyncs_; }
 
  private:
@@ -50,11 +51,11 @@ class NetlinkLinkMonitor final : public LinkMonitor {
   NlSock dumps_;
   core::Handle watch_;
   std::map<int, LinkState> links_;
-  Subscribers<const LinkState&> link_subscribers_;
-  Subscribers<const AddressChange&> address_subscribers_;
-  Subscribers<> resync_subscribers_;
+  LinkSubscribers subscribers_;
   uint64_t resyncs_ = 0;
-  std::vector<uint8_t> buffer_ = std::vector<uint8_t>(64 * 1024);
+  // Not zeroed (a vector would write all 64 KiB, 16 pages of PSS): recv writes what it reads.
+  static constexpr size_t kBuffer = 64 * 1024;
+  std::unique_ptr<uint8_t[]> buffer_{new uint8_t[kBuffer]};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -43,22 +43,39 @@ TEST(IpcFrame, RejectsFrameThatIsNotJson) {
   EXPECT_EQ(error, "frame is not valid JSON");
 }
 
-// A worker that sends its last message and exits at once (a reload that restarts it to regain
-// capabilities): the message arrives in the same read as the end of the stream, and is
-// delivered before the channel reports the close.
-TEST(IpcChannelEnd, MessageSentJustBeforeThePeerClosedIsDelivered) {
-  auto loop = std::move(*core::EventLoop::create());
-  int sv[2];
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
-  IpcChannel channel(*loop, core::UniqueFd(sv[0]));
-  std::vector<std::string> seen;
-  ASSERT_TRUE(channel.start([&](nlohmann::json& m) { seen.push_back(m.value("type", "")); },
-                            [&](const std::string&) { seen.push_back("closed"); }));
-  const std::string frame = encode_frame({{"type", "applied"}});
-  ASSERT_EQ(::write(sv[1], frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
-  ::close(sv[1]);
-  (void)loop->run_until([&] { return seen.size() >= 2; }, std::chrono::seconds(2));
-  EXPECT_EQ(seen, (std::vector<std::string>{"applied", "closed"}));
+// The peer sends its last message and closes at once (a worker exiting to regain capabilities
+// after confirming a reload): that message is delivered before the close is reported.
+class IpcChannelEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    loop_ = std::move(*core::EventLoop::create());
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
+    channel_ = std::make_unique<IpcChannel>(*loop_, core::UniqueFd(sv[0]));
+    ASSERT_TRUE(channel_->start([&](nlohmann::json& m) { seen_.push_back(m.value("type", "")); },
+                                [&](const std::string&) { seen_.push_back("closed"); }));
+    const std::string frame = encode_frame({{"type", "applied"}});
+    ASSERT_EQ(::write(sv[1], frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+    ::close(sv[1]);
+  }
+  std::vector<std::string> run() {
+    (void)loop_->run_until([&] { return seen_.size() >= 2; }, std::chrono::seconds(2));
+    return seen_;
+  }
+  std::unique_ptr<core::EventLoop> loop_;
+  std::unique_ptr<IpcChannel> channel_;
+  std::vector<std::string> seen_;
+};
+
+// It arrives in the same read as the end of the stream.
+TEST_F(IpcChannelEnd, MessageSentJustBeforeThePeerClosedIsDelivered) {
+  EXPECT_EQ(run(), (std::vector<std::string>{"applied", "closed"}));
+}
+
+// We write to it first (a ping, a relayed message) and the write fails.
+TEST_F(IpcChannelEnd, WriteToAClosedPeerStillDeliversWhatItSent) {
+  channel_->send({{"type", "ping"}});
+  EXPECT_EQ(run(), (std::vector<std::string>{"applied", "closed"}));
 }
 
 }  // namespace
