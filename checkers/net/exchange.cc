@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -58,15 +57,6 @@ socklen_t make_sockaddr(const CheckTarget& target, sockaddr_storage& addr) {
 }
 
 }  // namespace
-
-void raise_descriptor_limit() {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
-  const rlim_t want = std::min<rlim_t>(lim.rlim_max, rlim_t{1} << 20);
-  if (lim.rlim_cur >= want) return;
-  lim.rlim_cur = want;
-  (void)::setrlimit(RLIMIT_NOFILE, &lim);  // best effort: EMFILE later names the problem
-}
 
 std::unique_ptr<Transport> make_plain_transport(int fd) {
   return std::make_unique<PlainTransport>(fd);

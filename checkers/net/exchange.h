@@ -37,11 +37,6 @@ struct ExchangeOutcome {
   bool eof = false;  // the peer closed before `complete` was satisfied
 };
 
-// Kept connections hold a descriptor per check between probes, thousands at scale, beyond the
-// soft limit of 1024 a service usually starts with: raises the soft limit to the hard one (at
-// most 2^20). Safe here: the event loop uses epoll, not select.
-void raise_descriptor_limit();
-
 class Exchange {
  public:
   using Done = std::function<void(ExchangeOutcome)>;

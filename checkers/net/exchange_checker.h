@@ -9,6 +9,7 @@
 
 #include "checkers/checker.h"
 #include "checkers/net/exchange.h"
+#include "daemon/core/descriptor_limit.h"
 
 namespace hadirector::checkers::net {
 
@@ -47,7 +48,8 @@ class ExchangeChecker : public Checker {
   // Successful probes a kept connection carries before a fresh one is made; 0: never kept.
   void set_keep_alive(unsigned max_requests) {
     keep_alive_max_ = max_requests;
-    if (max_requests > 1) raise_descriptor_limit();
+    // A kept connection holds a descriptor per check between probes: thousands at scale.
+    if (max_requests > 1) core::raise_descriptor_limit();
   }
   const CheckTarget& target() const { return target_; }
 

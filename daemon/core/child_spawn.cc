@@ -12,6 +12,8 @@
 
 #include <cstring>
 
+#include "daemon/core/descriptor_limit.h"
+
 extern char** environ;
 
 namespace hadirector::core {
@@ -109,6 +111,7 @@ void cloexec_all_above_stderr() {
     if (setuid(c.uid) != 0) child_fail(status_fd, Stage::kSetuid);
   }
   cloexec_all_above_stderr();
+  restore_descriptor_limit_for_child();
   execve(plan.path.c_str(), argv, envp);
   child_fail(status_fd, Stage::kExec);
 }

@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 
 #include "checkers/check_runner.h"
 #include "checkers/http/http_checker.h"
+#include "tests/common/lowered_descriptor_limit.h"
 #include "tests/unit/checkers/node_builder.h"
 #include "tests/unit/checkers/test_server.h"
 #include "tests/unit/checkers/type_test_support.h"
@@ -276,20 +276,12 @@ TEST_F(HttpKeepAlive, AServerThatIsReallyDownGoesDownAfterFallProbes) {
 }
 
 TEST_F(HttpKeepAlive, ACheckThatKeepsConnectionsRaisesTheDescriptorLimit) {
-  rlimit saved{};
-  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
-  if (saved.rlim_max <= 256) GTEST_SKIP() << "hard descriptor limit too low to lower and raise";
-  rlimit low = saved;
-  low.rlim_cur = 256;
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  hadirector::testing::LoweredDescriptorLimit limit(256);
+  if (!limit.ok()) GTEST_SKIP() << "hard descriptor limit too low to lower and raise";
   auto off = make(http_, map({{"keep_alive", scalar("false")}}), "127.0.0.1", 80);
-  rlimit now{};
-  getrlimit(RLIMIT_NOFILE, &now);
-  EXPECT_EQ(now.rlim_cur, 256u);  // a connection per probe needs no more
+  EXPECT_EQ(limit.soft_now(), 256u);  // a connection per probe needs no more
   auto on = make(http_, config::Node{}, "127.0.0.1", 80);
-  getrlimit(RLIMIT_NOFILE, &now);
-  EXPECT_EQ(now.rlim_cur, std::min<rlim_t>(saved.rlim_max, rlim_t{1} << 20));
-  setrlimit(RLIMIT_NOFILE, &saved);
+  EXPECT_EQ(limit.soft_now(), limit.raised());
 }
 
 TEST_F(HttpKeepAlive, HttpsKeepsItsTlsConnection) {

@@ -11,6 +11,8 @@
 #include <fstream>
 
 #include "daemon/core/child_spawn.h"
+#include "daemon/core/descriptor_limit.h"
+#include "tests/common/lowered_descriptor_limit.h"
 
 namespace hadirector::core {
 namespace {
@@ -80,6 +82,21 @@ TEST_F(ChildRunnerTest, CapturesStdoutAndStderr) {
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->succeeded());
   EXPECT_EQ(r->output, "out\nerr\n");
+}
+
+// A worker that raised its open-file limit for thousands of sockets runs scripts with the limit
+// the daemon started with, not its own.
+TEST_F(ChildRunnerTest, ChildGetsTheDescriptorLimitFromBeforeTheRaise) {
+  std::optional<ChildResult> r;
+  {
+    testing::LoweredDescriptorLimit limit(256);
+    if (!limit.ok()) GTEST_SKIP() << "hard descriptor limit too low to lower and raise";
+    raise_descriptor_limit();
+    EXPECT_EQ(limit.soft_now(), limit.raised());
+    r = run(spec({"/bin/sh", "-c", "ulimit -Sn"}));
+  }
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->output, "256\n");
 }
 
 TEST_F(ChildRunnerTest, FindsProgramInPathAndPassesArgvWithoutShell) {
