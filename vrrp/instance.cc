@@ -328,7 +328,13 @@ void VrrpInstance::report(State from, State to, const std::string& reason) {
   if (from == to) return;
   TransitionRecord record{config_.name,         from, to, reason, machine_->priority(),
                           deps_.scheduler.now()};
-  ++counters_.transitions[reason];
+  auto& counts = counters_.transitions;
+  auto it = std::ranges::find(counts, reason, &std::pair<std::string, uint64_t>::first);
+  if (it == counts.end()) {
+    counts.emplace_back(reason, 1);
+  } else {
+    ++it->second;
+  }
   counters_.last_transition = record;
   const std::string msg = "vrrp instance " + config_.name + ": " + state_name(from) + " -> " +
                           state_name(to) + " (" + reason + ")";
