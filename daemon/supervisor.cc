@@ -122,6 +122,9 @@ core::Status Supervisor::start() {
     heartbeat_interval_ = std::min<core::Duration>(kDefaultHeartbeat, *watchdog_period_ / 4);
     watchdog_tick();
   }
+  // The YAML parse left its freed heap behind (megabytes at 1,000 instances): given back before
+  // the workers are forked, or each of them keeps a copy of those pages once we trim ours.
+  ::malloc_trim(0);
   for (const char* kind : {"vrrp", "checker", "snmp"})
     if (worker_needed(active_.parsed, kind)) add_worker(kind);
   for (auto& w : workers_) {
@@ -130,10 +133,7 @@ core::Status Supervisor::start() {
   // Heartbeats feed only the watchdog: without one they would wake every process each second
   // for nothing (an idle pair's CPU is counted per advert).
   if (watchdog_period_) heartbeat();
-  // The YAML parse left its freed heap behind (megabytes at 1,000 instances), and the start's
-  // burst of events and messages leaves more.
-  ::malloc_trim(0);
-  late_trims_.schedule(loop_);
+  late_trims_.schedule(loop_);  // after the start's burst of events and messages
   core::log_info("hadirectord starting: configuration " + options_.config_path +
                  ", generation 1, runtime dir " + options_.runtime_dir);
   return {};
