@@ -3,7 +3,7 @@
 namespace hadirector::config {
 
 std::string ConfigError::to_string() const {
-  std::string file = mark.file.empty() ? "<config>" : mark.file;
+  const std::string file = mark.file.empty() ? "<config>" : mark.file.str();
   return file + ":" + std::to_string(mark.line) + ":" + std::to_string(mark.column) + ": " +
          message;
 }

@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "daemon/config/file_name.h"
+
 namespace hadirector::config {
 
 struct Mark {
-  std::string file;
+  FileName file;  // shared by the marks of one file (file_name.h)
   int line = 0;    // 1-based; 0 when unknown
   int column = 0;  // 1-based
 };

@@ -106,10 +106,10 @@ class Writer {
   }
   void put_mark(const Mark& m) {
     // Nearly every mark names the same file: compared, not hashed, each time.
-    if (!last_file_index_ || m.file != last_file_) {
-      last_file_ = m.file;
-      auto [it, fresh] = strings_.try_emplace(m.file, strings_list_.size());
-      if (fresh) strings_list_.push_back(m.file);
+    if (!last_file_index_ || m.file.str() != last_file_) {
+      last_file_ = m.file.str();
+      auto [it, fresh] = strings_.try_emplace(last_file_, strings_list_.size());
+      if (fresh) strings_list_.push_back(last_file_);
       last_file_index_ = it->second;
     }
     put_uint(*last_file_index_);
@@ -201,9 +201,18 @@ class Reader {
     out = static_cast<int>(v);
     return true;
   }
+  // The marks of one file share one FileName (file_name.h), made when first met.
+  bool get_file(FileName& f) {
+    uint64_t i = 0;
+    if (!get_uint(i) || i >= strings_.size()) return false;
+    if (files_.size() <= i) files_.resize(i + 1);
+    if (!files_[i]) files_[i] = FileName(std::string(strings_[i]));
+    f = *files_[i];
+    return true;
+  }
   bool get_mark(Mark& m) {
     uint64_t zigzag = 0;
-    if (!get_string(m.file) || !get_uint(zigzag)) return false;
+    if (!get_file(m.file) || !get_uint(zigzag)) return false;
     const int64_t delta =
         (zigzag & 1) ? -static_cast<int64_t>(zigzag >> 1) - 1 : static_cast<int64_t>(zigzag >> 1);
     if (delta > INT_MAX || delta < -static_cast<int64_t>(INT_MAX)) return false;
@@ -257,6 +266,7 @@ class Reader {
   std::string_view in_;
   size_t pos_ = 0;
   std::vector<std::string_view> strings_;
+  std::vector<std::optional<FileName>> files_;  // by string index
   int64_t last_line_ = 0;
   std::string error_;
 };

@@ -175,7 +175,7 @@ class Builder : public YAML::EventHandler {
     parent.node.entries.emplace_back(parent.key, std::move(value));
   }
 
-  std::string file_;
+  FileName file_;  // one for every mark of the document
   std::vector<ConfigError>& errors_;
   std::vector<Frame> stack_;
   std::optional<Node> root_;

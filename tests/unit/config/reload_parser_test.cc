@@ -40,7 +40,7 @@ void marks_of(const Node& n, std::string& out) {
 std::string marks_of(const Config& c) {
   std::string out;
   auto mark = [&](const Mark& m) {
-    out += m.file + ":" + std::to_string(m.line) + ":" + std::to_string(m.column) + " ";
+    out += m.file.str() + ":" + std::to_string(m.line) + ":" + std::to_string(m.column) + " ";
   };
   for (const VirtualServer& vs : c.virtual_servers) {
     mark(vs.origin.mark);
