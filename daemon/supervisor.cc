@@ -208,7 +208,16 @@ void Supervisor::add_worker(const std::string& kind) {
   // The others are forked, not exec'd: they share our libraries' relocated pages.
   workers_.push_back(std::make_unique<WorkerProcess>(
       loop_, kind, std::vector<std::string>{"hadirectord", "--worker", kind}, hooks,
-      [kind](int ipc_fd) { return run_worker(kind, ipc_fd); }));
+      [this, kind](int ipc_fd) {
+        release_in_worker();
+        return run_worker(kind, ipc_fd);
+      }));
+}
+
+void Supervisor::release_in_worker() {
+  active_ = ActiveConfig{};
+  std::deque<std::pair<uint64_t, std::string>>().swap(recent_events_);
+  ::malloc_trim(0);
 }
 
 void Supervisor::start_needed_workers() {

@@ -63,6 +63,10 @@ class Supervisor {
   };
   // Drops what the supervisor no longer needs of the configuration just applied.
   void slim_active_config();
+  // In a forked worker, on its copy of this object: frees the configuration and event history
+  // it never uses, so their pages leave the worker now instead of staying in its PSS for good
+  // once the supervisor frees its own copy (a reload).
+  void release_in_worker();
   struct PendingReload {
     uint64_t generation = 0;
     std::set<std::string> waiting;
