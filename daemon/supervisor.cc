@@ -216,6 +216,7 @@ void Supervisor::add_worker(const std::string& kind) {
 
 void Supervisor::release_in_worker() {
   active_ = ActiveConfig{};
+  reload_parser_.forget();  // the running file's text, kept for the next reload
   std::deque<std::pair<uint64_t, std::string>>().swap(recent_events_);
   ::malloc_trim(0);
 }
