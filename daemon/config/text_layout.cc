@@ -99,6 +99,8 @@ std::optional<TextLayout> scan_layout(std::string_view text) {
     if (!top) {
       if (out.sections.empty()) {
         if (!blank_or_comment(line)) return std::nullopt;
+        if (out.between.empty()) out.between.push_back({0, 0, 1});
+        out.between.front().end = end;
         continue;
       }
       out.sections.back().span.end = end;
@@ -115,6 +117,10 @@ std::optional<TextLayout> scan_layout(std::string_view text) {
   if (out.vs_section >= 0 && !cut_items(vs_lines, text, out)) {
     out.vs_section = -1;
     out.vs_items.clear();
+  }
+  if (out.vs_section >= 0) {
+    const TextSpan& header = out.sections[static_cast<size_t>(out.vs_section)].span;
+    out.between.push_back({header.begin, out.vs_items.front().begin, header.line});
   }
   return out;
 }

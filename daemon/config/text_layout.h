@@ -22,6 +22,10 @@ struct TextLayout {
     TextSpan span;  // from the key's line to the next top-level key (comments included)
   };
   std::vector<Section> sections;  // in file order, keys distinct
+  // The lines in no section or item, comments only: before the first key, and from the
+  // `virtual_servers:` line to its first item. The reader must still see them (it refuses a
+  // comment that is not valid UTF-8, for one).
+  std::vector<TextSpan> between;
   // The `virtual_servers` section cut into its items ("- " lines at one indentation), when it
   // is a block list of block items; otherwise vs_section is -1 and the section is whole.
   int vs_section = -1;

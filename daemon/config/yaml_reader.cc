@@ -295,8 +295,14 @@ YamlReadResult read_yaml_cpp(const std::string& text, const std::string& file_na
 }  // namespace
 
 YamlReadResult read_yaml(const std::string& text, const std::string& file_name) {
+  auto fast = read_yaml_with_libyaml(text, file_name);
+  return fast ? std::move(*fast) : read_yaml_cpp(text, file_name);
+}
+
+std::optional<YamlReadResult> read_yaml_with_libyaml(const std::string& text,
+                                                     const std::string& file_name) {
   YamlReadResult fast;
-  if (!read_with_libyaml(text, file_name, fast)) return read_yaml_cpp(text, file_name);
+  if (!read_with_libyaml(text, file_name, fast)) return std::nullopt;
   if (!fast.root) {
     fast.root = Node();
     fast.root->mark = Mark{file_name, 1, 1};

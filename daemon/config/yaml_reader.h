@@ -18,6 +18,11 @@ struct YamlReadResult {
 };
 
 YamlReadResult read_yaml(const std::string& text, const std::string& file_name);
+// libyaml alone: nullopt where it refuses the text (and read_yaml would ask yaml-cpp). A
+// reload reading pieces of a file uses it, since whether yaml-cpp reads the whole file is
+// decided by libyaml refusing any part of it (reload_parser.h).
+std::optional<YamlReadResult> read_yaml_with_libyaml(const std::string& text,
+                                                     const std::string& file_name);
 // yaml-cpp alone (the fallback), so tests can hold both readers to the same tree and marks.
 YamlReadResult read_yaml_with_yaml_cpp(const std::string& text, const std::string& file_name);
 

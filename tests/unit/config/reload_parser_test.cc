@@ -161,6 +161,21 @@ TEST(ReloadParser, AnErrorInAChangedServerIsLeftToTheFullParse) {
   EXPECT_FALSE(r.parser.parse(broken, "t.yaml", {}, r.running.virtual_servers));
 }
 
+TEST(ReloadParser, TextLibyamlRefusesAnywhereIsLeftToTheFullParse) {
+  // Found by the fuzz target: a comment that is not UTF-8 makes the full parse read the whole
+  // file with yaml-cpp, which reads some text differently; so every line, in a piece or not,
+  // goes through libyaml, and the fast path declines where it refuses.
+  auto r = start(file(servers({0, 1})));
+  const std::string bad_head = "# caf\xe9\n" + file(servers({0, 1}));
+  EXPECT_FALSE(r.parser.parse(bad_head, "t.yaml", {}, r.running.virtual_servers));
+  std::string bad_list = file(servers({0, 1}));
+  bad_list.insert(bad_list.find("  - name: vs0"), "  # caf\xe9\n");
+  EXPECT_FALSE(r.parser.parse(bad_list, "t.yaml", {}, r.running.virtual_servers));
+  std::string bad_item = file(servers({0, 1}));
+  bad_item.insert(bad_item.find("  - name: vs1"), "  # caf\xe9\n");  // in vs0's text
+  EXPECT_FALSE(r.parser.parse(bad_item, "t.yaml", {}, r.running.virtual_servers));
+}
+
 TEST(ReloadParser, ErrorsAcrossServersAreLeftToTheFullParse) {
   auto r = start(file(servers({0, 1})));
   // vs1 renamed vs0: each item reads fine alone, the duplicate name is across them.
