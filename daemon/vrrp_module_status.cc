@@ -20,11 +20,11 @@ nlohmann::json counters_json(const vrrp::InstanceCounters& c) {
                       {"priority_zero_received", c.priority_zero_received},
                       {"priority_zero_sent", c.priority_zero_sent},
                       {"transitions", nlohmann::json::object()}};
-  for (const auto& [reason, count] : c.transitions) j["transitions"][reason] = count;
+  for (const auto& [reason, count] : c.transitions) j["transitions"][*reason] = count;
   if (c.last_transition) {
     j["last_transition"] = {{"from", vrrp::state_name(c.last_transition->from)},
                             {"to", vrrp::state_name(c.last_transition->to)},
-                            {"reason", c.last_transition->reason}};
+                            {"reason", *c.last_transition->reason}};
   }
   return j;
 }

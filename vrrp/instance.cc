@@ -3,6 +3,7 @@
 #include "vrrp/instance.h"
 
 #include <algorithm>
+#include <set>
 #include <span>
 
 #include "vrrp/io/address_convert.h"
@@ -38,6 +39,12 @@ std::string reason_code(Reason reason) {
   std::string code = reason_name(reason);
   std::replace(code.begin(), code.end(), '-', '_');
   return code;
+}
+
+const std::string* interned_reason(const std::string& reason) {
+  // A dozen codes at most; a set's nodes never move. The VRRP worker is one thread.
+  static std::set<std::string, std::less<>> codes;
+  return &*codes.insert(reason).first;
 }
 
 VrrpInstance::VrrpInstance(config::VrrpInstance config, InstanceDeps deps,
@@ -328,14 +335,15 @@ void VrrpInstance::report(State from, State to, const std::string& reason) {
   if (from == to) return;
   TransitionRecord record{config_.name,         from, to, reason, machine_->priority(),
                           deps_.scheduler.now()};
+  const std::string* code = interned_reason(reason);
   auto& counts = counters_.transitions;
-  auto it = std::ranges::find(counts, reason, &std::pair<std::string, uint64_t>::first);
+  auto it = std::ranges::find(counts, code, &InstanceCounters::ReasonCount::reason);
   if (it == counts.end()) {
-    counts.emplace_back(reason, 1);
+    counts.push_back({code, 1});
   } else {
-    ++it->second;
+    ++it->count;
   }
-  counters_.last_transition = record;
+  counters_.last_transition = InstanceCounters::Last{from, to, code};
   const std::string msg = "vrrp instance " + config_.name + ": " + state_name(from) + " -> " +
                           state_name(to) + " (" + reason + ")";
   core::log_notice(

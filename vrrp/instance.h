@@ -78,11 +78,26 @@ struct InstanceCounters {
   uint64_t priority_zero_received = 0;  // accepted adverts of a master that is leaving
   uint64_t priority_zero_sent = 0;      // adverts we sent with priority 0 (RFC 6527 counters)
   DropCounts drops;
-  // By reason code, in first-seen order: a handful per instance, where a map node each cost
-  // ~80 bytes (~100 KB at 1,000 instances).
-  std::vector<std::pair<std::string, uint64_t>> transitions;
-  std::optional<TransitionRecord> last_transition;
+  // Transitions by reason code, in first-seen order: a handful per instance, where a map node
+  // each cost ~80 bytes (~100 KB at 1,000 instances). A reason points at the process's one copy
+  // of its code (interned_reason), not a string of its own per instance and per use.
+  struct ReasonCount {
+    const std::string* reason;
+    uint64_t count;
+  };
+  std::vector<ReasonCount> transitions;
+  // What the status shows of the last transition; the full TransitionRecord (name, priority,
+  // time) goes to the callback and was 96 bytes an instance kept here.
+  struct Last {
+    State from;
+    State to;
+    const std::string* reason;
+  };
+  std::optional<Last> last_transition;
 };
+
+// The process's one copy of a transition reason code: stable for the life of the process.
+const std::string* interned_reason(const std::string& reason);
 
 // "master-down-timer" -> "master_down_timer".
 std::string reason_code(Reason reason);
