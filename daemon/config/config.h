@@ -265,6 +265,9 @@ struct Config {
   ControlConfig control;
   std::optional<SnmpConfig> snmp;
   std::string source_path;  // where it was loaded from; not compared by ==
+  // Read by yaml-cpp because libyaml refused the text somewhere: a reload then may not reuse
+  // its parts, which libyaml could read otherwise (reload_parser.h). Not compared by ==.
+  bool read_by_fallback = false;
 
   bool operator==(const Config& other) const;
 };

@@ -75,6 +75,7 @@ LoadResult parse_text(const std::string& yaml_text, const std::string& file_name
   errors.add_all(read.errors);
   if (!read.root) return std::unexpected(in_file_order(std::move(errors.list())));
   LoadResult loaded = parse_root(*read.root, file_name, opts, errors);
+  if (loaded) loaded->read_by_fallback = read.by_yaml_cpp;
   if (loaded && tree != nullptr) *tree = std::move(*read.root);
   return loaded;
 }

@@ -81,6 +81,7 @@ void shift_lines(VirtualServer& vs, int delta) {
 void ReloadParser::remember(std::string text, const std::string& file_name,
                             const Config& config) {
   forget();
+  if (config.read_by_fallback) return;
   auto layout = detail::scan_layout(text);
   if (!layout || layout->vs_section < 0 ||
       layout->vs_items.size() != config.virtual_servers.size())

@@ -296,7 +296,10 @@ YamlReadResult read_yaml_cpp(const std::string& text, const std::string& file_na
 
 YamlReadResult read_yaml(const std::string& text, const std::string& file_name) {
   auto fast = read_yaml_with_libyaml(text, file_name);
-  return fast ? std::move(*fast) : read_yaml_cpp(text, file_name);
+  if (fast) return std::move(*fast);
+  YamlReadResult slow = read_yaml_cpp(text, file_name);
+  slow.by_yaml_cpp = true;
+  return slow;
 }
 
 std::optional<YamlReadResult> read_yaml_with_libyaml(const std::string& text,

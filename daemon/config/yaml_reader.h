@@ -15,6 +15,7 @@ namespace hadirector::config::detail {
 struct YamlReadResult {
   std::optional<Node> root;         // absent after a syntax error; a kNull Node for an empty file
   std::vector<ConfigError> errors;  // syntax error, duplicate keys, non-scalar keys...
+  bool by_yaml_cpp = false;         // libyaml refused the text; yaml-cpp read it
 };
 
 YamlReadResult read_yaml(const std::string& text, const std::string& file_name);

@@ -176,6 +176,14 @@ TEST(ReloadParser, TextLibyamlRefusesAnywhereIsLeftToTheFullParse) {
   EXPECT_FALSE(r.parser.parse(bad_item, "t.yaml", {}, r.running.virtual_servers));
 }
 
+TEST(ReloadParser, NothingIsReusedFromAFileYamlCppRead) {
+  // libyaml refuses the comment, so yaml-cpp read this file: its parts may read otherwise
+  // under libyaml, which reads the next file.
+  auto r = start("# caf\xe9\n" + file(servers({0, 1})));
+  EXPECT_TRUE(r.running.read_by_fallback);
+  EXPECT_FALSE(r.parser.parse(file(servers({0, 1})), "t.yaml", {}, r.running.virtual_servers));
+}
+
 TEST(ReloadParser, ErrorsAcrossServersAreLeftToTheFullParse) {
   auto r = start(file(servers({0, 1})));
   // vs1 renamed vs0: each item reads fine alone, the duplicate name is across them.
