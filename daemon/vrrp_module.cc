@@ -98,12 +98,23 @@ std::vector<std::string> names_of(const std::vector<config::VrrpInstance>& insta
   return names;
 }
 
+// What the checker worker follows (checker_engine.cc, checker_sync.cc).
+std::set<std::string> followed_by_checker(const config::Config& c) {
+  std::set<std::string> names;
+  for (const auto& vs : c.virtual_servers)
+    if (vs.follow_instance) names.insert(*vs.follow_instance);
+  if (c.sync && c.sync->mode == config::SyncMode::kFollowInstance)
+    names.insert(c.sync->follow_instance);
+  return names;
+}
+
 }  // namespace
 
 core::Status VrrpModule::configure(const config::Config& config) {
   if (auto s = ensure_io(); !s) return s;
   config_ = settings_of(config);
   order_ = names_of(config.vrrp.instances);
+  followed_ = followed_by_checker(config);
   apply_realtime(config.vrrp.realtime);
   apply_scripts(config);
   apply_files(config);
@@ -148,6 +159,11 @@ core::Status VrrpModule::reconfigure(const config::Config& new_config) {
   for (auto& [name, entry] : instances_) attach_tracking(entry);
   apply_groups();
   for (const auto& name : to_start) instances_.at(name).instance->start();
+  // A newly followed instance may not change state for a long time: tell the checker now.
+  if (auto followed = followed_by_checker(new_config); followed != followed_) {
+    followed_ = std::move(followed);
+    relay_states();
+  }
   return {};
 }
 
@@ -248,12 +264,12 @@ void VrrpModule::on_transition(const vrrp::TransitionRecord& r) {
     }
   }
   groups_->on_transition(r);
-  relay_states();
+  if (followed_.contains(r.instance)) relay_states();
 }
 
 // Transitions come in bursts (a sync group, a thousand instances after a partition): one message
-// with every state per burst, not one per transition, each a JSON of every instance. The checker
-// acts on it (sync daemon role, follow_instance) a few milliseconds later at most.
+// per burst with the state of every followed instance, not one per transition. The checker acts
+// on it (sync daemon role, follow_instance) a few milliseconds later at most.
 void VrrpModule::relay_states() {
   constexpr std::chrono::milliseconds kCoalesce{5};
   if (!ctx_.relay || relay_soon_) return;
@@ -265,9 +281,9 @@ void VrrpModule::relay_states() {
 
 void VrrpModule::send_states() {
   nlohmann::json states = nlohmann::json::object();
-  for (const auto& [name, entry] : instances_)
-    states[name] = vrrp::state_name(entry.instance->state());
-  ctx_.relay("checker", {{"vrrp_states", states}});
+  for (const auto& name : followed_)
+    if (const vrrp::VrrpInstance* i = instance(name)) states[name] = vrrp::state_name(i->state());
+  if (!states.empty()) ctx_.relay("checker", {{"vrrp_states", states}});
 }
 
 void VrrpModule::on_relay(const std::string& from, const nlohmann::json& payload) {

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,9 @@ class VrrpModule final : public WorkerModule {
   // instances, which keep their own configuration (a second copy was ~600 KB at 1,000).
   config::Config config_;
   std::vector<std::string> order_;  // instance names in configuration order, for the status
+  // The instances whose state the checker worker acts on (a virtual server's or the sync
+  // daemon's follow_instance): only those are relayed, not a thousand it would keep (~110 KB).
+  std::set<std::string> followed_;
   vrrp::TrackedStates states_;
   std::map<std::string, std::unique_ptr<vrrp::ScriptMonitor>> scripts_;
   std::unique_ptr<vrrp::FileMonitor> files_;

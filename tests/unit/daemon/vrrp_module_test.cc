@@ -131,9 +131,15 @@ TEST_F(VrrpModuleTest, ConfigureStartsEveryInstanceAndEmitsTransitionEvents) {
 
 TEST_F(VrrpModuleTest, ABurstOfTransitionsReachesTheCheckerAsOneMessageWithEveryState) {
   config::Config c;
-  for (int i = 0; i < 50; ++i)
+  for (int i = 0; i < 50; ++i) {
     c.vrrp.instances.push_back(owner("vi" + std::to_string(i), 1 + i,
                                      "192.0.2." + std::to_string(100 + i) + "/24"));
+    config::VirtualServer vs;  // the checker is told only the states it follows
+    vs.name = "vs" + std::to_string(i);
+    vs.follow_instance = "vi" + std::to_string(i);
+    c.virtual_servers.push_back(std::move(vs));
+  }
+  c.vrrp.instances.push_back(owner("unfollowed", 60, "192.0.2.200/24"));
   ASSERT_TRUE(module_->configure(c));  // 50 transitions to MASTER
   EXPECT_TRUE(relays_.empty());
   auto done = loop_->run_until([&] { return !relays_.empty(); }, std::chrono::seconds(1));
@@ -144,6 +150,23 @@ TEST_F(VrrpModuleTest, ABurstOfTransitionsReachesTheCheckerAsOneMessageWithEvery
   const auto& states = relays_[0].second["vrrp_states"];
   EXPECT_EQ(states.size(), 50u);
   EXPECT_EQ(states["vi49"], "MASTER");
+  EXPECT_FALSE(states.contains("unfollowed"));
+}
+
+TEST_F(VrrpModuleTest, AReloadThatFollowsAnInstanceTellsTheCheckerItsState) {
+  config::Config c;
+  c.vrrp.instances.push_back(owner("web", 1, "192.0.2.100/24"));
+  ASSERT_TRUE(module_->configure(c));
+  (void)loop_->run_until([] { return false; }, std::chrono::milliseconds(30));
+  EXPECT_TRUE(relays_.empty());  // nothing follows it: the checker needs no state
+  config::Config next = c;
+  config::SyncConfig sync;
+  sync.follow_instance = "web";
+  next.sync = sync;
+  ASSERT_TRUE(module_->reconfigure(next));
+  auto done = loop_->run_until([&] { return !relays_.empty(); }, std::chrono::seconds(1));
+  ASSERT_TRUE(done && *done);
+  EXPECT_EQ(relays_[0].second["vrrp_states"]["web"], "MASTER");
 }
 
 TEST_F(VrrpModuleTest, ReloadTouchesOnlyTheChangedInstances) {
