@@ -51,9 +51,8 @@ VrrpInstance::VrrpInstance(config::VrrpInstance config, InstanceDeps deps,
                            TransitionFn on_transition)
     : config_(std::move(config)),
       deps_(deps),
-      on_transition_(std::move(on_transition)),
-      burst_(deps.scheduler, deps.gratuitous) {
-  machine_ = std::make_unique<StateMachine>(machine_params());
+      on_transition_(std::move(on_transition)) {
+  machine_.emplace(machine_params());
   receive_ = receive_params();
 }
 
@@ -136,7 +135,7 @@ void VrrpInstance::start() {
 void VrrpInstance::stop() {
   if (!started_) return;
   feed(Shutdown{});
-  burst_.stop();
+  if (burst_) burst_->stop();
   release_vmac();
   stop_timers();
   socket_sub_.cancel();
@@ -242,7 +241,7 @@ void VrrpInstance::rebuild(State target) {
 }
 
 void VrrpInstance::fresh_machine() {
-  machine_ = std::make_unique<StateMachine>(machine_params());
+  machine_.emplace(machine_params());
   if (!link_up_) feed(InterfaceDown{});
   if (tracking_fault_ || group_fault_) feed(FaultSet{});
 }
@@ -250,10 +249,14 @@ void VrrpInstance::fresh_machine() {
 // An event raised while the actions of another are executing (a sync group reacting to our
 // transition, say) waits until those actions are done, so the machine's outputs never interleave.
 void VrrpInstance::feed(const Event& event) {
-  pending_.push_back(event);
-  if (feeding_) return;
+  if (feeding_) {
+    pending_.push_back(event);
+    return;
+  }
   feeding_ = true;
   // In order: events the actions feed back are appended and handled in turn.
+  const Output first = machine_->handle(event);
+  for (const Action& action : first.actions) execute(action);
   for (size_t i = 0; i < pending_.size(); ++i) {
     const Event next = pending_[i];
     Output out = machine_->handle(next);
@@ -280,7 +283,7 @@ void VrrpInstance::execute(const Action& action) {
                  [&](const StopTimers&) { stop_timers(); },
                  [&](const AddVips&) { add_vips(config_.virtual_addresses); },
                  [&](const RemoveVips&) {
-                   burst_.stop();
+                   if (burst_) burst_->stop();
                    remove_vips(config_.virtual_addresses);
                  },
                  [&](const SendGratuitous&) { announce(config_.virtual_addresses); },

@@ -215,7 +215,7 @@ class VrrpInstance {
   config::VrrpInstance config_;
   InstanceDeps deps_;
   TransitionFn on_transition_;
-  std::unique_ptr<StateMachine> machine_;
+  std::optional<StateMachine> machine_;  // in place: always there (a pointer cost 24 bytes)
   ReceiveParams receive_;
   std::shared_ptr<VrrpSocket> socket_;
   // Only `vmac: true` instances have one: a VrrpInstance is allocated per configured instance,
@@ -240,11 +240,13 @@ class VrrpInstance {
   bool started_ = false;
   bool hide_transitions_ = false;
   bool feeding_ = false;
-  std::vector<Event> pending_;  // not a deque: that allocated ~500 bytes per instance
+  // Events fed back while one is handled: not a deque (~500 bytes per instance), and empty
+  // unless an action feeds an event back.
+  std::vector<Event> pending_;
   core::Handle socket_sub_, link_sub_;  // link_sub_: links, addresses and resyncs
   Timer advert_timer_, master_down_timer_, preempt_timer_;
   core::Handle source_refresh_;  // coalesces address events into one lookup
-  GratuitousBurst burst_;
+  std::unique_ptr<GratuitousBurst> burst_;  // made by the first announcement (a BACKUP never)
   std::unique_ptr<core::RateLimitedLog> drop_log_;  // made by the first drop logged
   InstanceCounters counters_;
   // Kept across reloads: a reload rolling keys must not reopen the replay window.

@@ -215,7 +215,8 @@ void VrrpInstance::announce(const std::vector<config::IpPrefix>& vips) {
             ? Announcement{vmac_->link->ifindex, vmac_->link->name, vmac_->link->mac, vip.addr,
                            false}
             : Announcement{ifindex_, config_.interface, mac_, vip.addr, false});
-  burst_.start(std::move(announcements), config_.garp);
+  if (!burst_) burst_ = std::make_unique<GratuitousBurst>(deps_.scheduler, deps_.gratuitous);
+  burst_->start(std::move(announcements), config_.garp);
 }
 
 bool VrrpInstance::vips_present() {
