@@ -47,7 +47,7 @@ const std::string* interned_reason(const std::string& reason) {
   return &*codes.insert(reason).first;
 }
 
-VrrpInstance::VrrpInstance(config::VrrpInstance config, InstanceDeps deps,
+VrrpInstance::VrrpInstance(config::VrrpInstance config, const InstanceDeps& deps,
                            TransitionFn on_transition)
     : config_(std::move(config)),
       deps_(deps),

@@ -70,12 +70,13 @@ struct Router {
           lan_.attach(*s);
           socket = s.get();
           return core::Result<std::unique_ptr<vrrp::VrrpSocket>>(std::move(s));
-        }) {
+        }),
+        deps_{scheduler, registry_, addresses, links, garp} {
     addresses.add_link("eth0", 2);
     (void)addresses.add_address("eth0", host_);
     links.set_link({2, "eth0", true, true, true});
     instance = std::make_unique<vrrp::VrrpInstance>(
-        std::move(cfg), vrrp::InstanceDeps{scheduler, registry_, addresses, links, garp},
+        std::move(cfg), deps_,
         [this](const vrrp::TransitionRecord& r) {
           transitions.push_back(r);
           if (on_transition) on_transition(r);
@@ -103,6 +104,7 @@ struct Router {
   FakeLinkMonitor links;
   FakeGratuitousSender garp;
   vrrp::VrrpSocketRegistry registry_;
+  vrrp::InstanceDeps deps_;  // the instance holds it by reference
   FakeVrrpSocket* socket = nullptr;
   std::vector<vrrp::TransitionRecord> transitions;
   std::function<void(const vrrp::TransitionRecord&)> on_transition;  // after recording
