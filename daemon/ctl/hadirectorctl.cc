@@ -132,8 +132,8 @@ class Connection {
     }
     return true;
   }
-  // Next reply line; false at end of stream or after timeout_ms (-1: wait forever).
-  bool read_line(std::string& line, int timeout_ms) {
+  // Next reply line; false at end of stream (`closed` set) or after timeout_ms (-1: forever).
+  bool read_line(std::string& line, int timeout_ms, bool* closed = nullptr) {
     for (;;) {
       if (auto nl = buf_.find('\n'); nl != std::string::npos) {
         line = buf_.substr(0, nl);
@@ -146,7 +146,10 @@ class Connection {
       if (rc <= 0) return false;
       char chunk[65536];
       ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-      if (n <= 0) return false;
+      if (n <= 0) {
+        if (closed) *closed = true;
+        return false;
+      }
       buf_.append(chunk, static_cast<size_t>(n));
     }
   }
@@ -257,37 +260,62 @@ int print_reply(const Invocation& inv, const json& reply) {
   return kOk;
 }
 
-int talk(const std::string& socket_path, const Invocation& inv) {
+// What one connection came to. `retry` is set when the daemon turned the connection away
+// before reading the request: a full server answers "too many clients", or sheds the oldest
+// connection that has not sent a whole request, which a client descheduled between connect and
+// send can be during a flood of connections. Nothing was done then, so the request may go again
+// (after a close, only a request that changes nothing: the close may also be a crash).
+struct Attempt {
+  int code = kOk;
+  std::string error;  // printed when no attempt is left
+  bool retry = false;
+};
+
+Attempt exchange(const std::string& socket_path, const Invocation& inv) {
   Connection conn;
   std::string error;
-  if (!conn.open(socket_path, error)) {
-    std::fprintf(stderr, "hadirectorctl: cannot reach hadirectord at %s: %s\n", socket_path.c_str(),
-                 error.c_str());
-    return kUnreachable;
-  }
-  if (!conn.send(inv.request)) {
-    std::fprintf(stderr, "hadirectorctl: lost the connection while sending\n");
-    return kUnreachable;
-  }
+  if (!conn.open(socket_path, error))
+    return {kUnreachable, "cannot reach hadirectord at " + socket_path + ": " + error, false};
+  const Attempt busy{kFailed, "too many clients", true};
+  auto is_busy = [](const json& reply) {
+    return reply.is_object() && !reply.value("ok", true) &&
+           reply.value("error", "") == "too many clients";
+  };
   std::string line;
+  if (!conn.send(inv.request)) {
+    // A full daemon answers and closes at once, maybe before the request went out.
+    if (conn.read_line(line, 0) && is_busy(json::parse(line, nullptr, false))) return busy;
+    return {kUnreachable, "lost the connection while sending", true};
+  }
+  const bool read_only = inv.cmd == "events" || inv.request.value("cmd", "") == "status";
+  bool closed = false;
+  // A reload waits for every worker to confirm, which the daemon bounds at 10 s.
+  if (!conn.read_line(line, inv.cmd == "events" ? -1 : 30'000, &closed))
+    return {kUnreachable, "no reply from hadirectord", closed && read_only};
+  json reply = json::parse(line, nullptr, false);
+  if (!reply.is_object()) return {kFailed, "unreadable reply: " + line, false};
+  if (is_busy(reply)) return busy;
   if (inv.cmd == "events") {
-    while (conn.read_line(line, -1)) {
+    do {
       std::fputs((line + "\n").c_str(), stdout);
       std::fflush(stdout);
+    } while (conn.read_line(line, -1));
+    return {kOk, "", false};
+  }
+  return {print_reply(inv, reply), "", false};
+}
+
+// Up to 6 attempts over about 0.6 s when the daemon sheds the connection unread.
+int talk(const std::string& socket_path, const Invocation& inv) {
+  for (int attempt = 1, pause_ms = 20;; ++attempt, pause_ms *= 2) {
+    Attempt a = exchange(socket_path, inv);
+    if (a.retry && attempt < 6) {
+      ::usleep(static_cast<useconds_t>(pause_ms) * 1000);
+      continue;
     }
-    return kOk;
+    if (!a.error.empty()) std::fprintf(stderr, "hadirectorctl: %s\n", a.error.c_str());
+    return a.code;
   }
-  // A reload waits for every worker to confirm, which the daemon bounds at 10 s.
-  if (!conn.read_line(line, 30'000)) {
-    std::fprintf(stderr, "hadirectorctl: no reply from hadirectord\n");
-    return kUnreachable;
-  }
-  json reply = json::parse(line, nullptr, false);
-  if (reply.is_discarded()) {
-    std::fprintf(stderr, "hadirectorctl: unreadable reply: %s\n", line.c_str());
-    return kFailed;
-  }
-  return print_reply(inv, reply);
 }
 
 }  // namespace
