@@ -183,7 +183,7 @@ void VrrpInstance::set_group_fault(bool fault) {
 }
 
 void VrrpInstance::set_sync_group(bool in_group, WantMasterFn want) {
-  want_master_ = std::move(want);
+  want_master_ = want ? std::make_unique<WantMasterFn>(std::move(want)) : nullptr;
   if (in_group == in_sync_group_) return;
   in_sync_group_ = in_group;
   feed(SyncGroupMembership{in_group});
@@ -288,7 +288,7 @@ void VrrpInstance::execute(const Action& action) {
                  },
                  [&](const SendGratuitous&) { announce(config_.virtual_addresses); },
                  [&](const WantMaster&) {
-                   if (want_master_) want_master_(config_.name);
+                   if (want_master_) (*want_master_)(config_.name);
                  },
                  [&](const Transition& t) { on_transition(t); },
              },

@@ -238,7 +238,7 @@ class VrrpInstance {
   bool tracking_fault_ = false;
   bool group_fault_ = false;
   bool in_sync_group_ = false;
-  WantMasterFn want_master_;
+  std::unique_ptr<WantMasterFn> want_master_;  // sync group members only (32 bytes inline)
   int tracking_weight_ = 0;
   bool started_ = false;
   bool hide_transitions_ = false;
