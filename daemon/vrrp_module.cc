@@ -67,7 +67,9 @@ core::Status VrrpModule::ensure_io() {
     io_ = std::move(*io);
   }
   if (!sockets_) sockets_ = std::make_unique<vrrp::VrrpSocketRegistry>(io_.open_socket);
-  if (!deps_) deps_.emplace(ctx_.loop, *sockets_, *io_.addresses, *io_.links, *io_.gratuitous);
+  if (!deps_)
+    deps_.emplace(ctx_.loop, *sockets_, *io_.addresses, *io_.links, *io_.gratuitous,
+                  [this](const vrrp::TransitionRecord& r) { on_transition(r); });
   if (!groups_)
     groups_ = std::make_unique<vrrp::SyncGroups>(io_.launcher, [this](const std::string& n) {
       auto it = instances_.find(n);
@@ -187,8 +189,7 @@ VrrpModule::InstanceChanges VrrpModule::changes_to(
 
 void VrrpModule::add_instance(const config::VrrpInstance& cfg) {
   Entry entry;
-  entry.instance = std::make_unique<vrrp::VrrpInstance>(
-      cfg, *deps_, [this](const vrrp::TransitionRecord& r) { on_transition(r); });
+  entry.instance = std::make_unique<vrrp::VrrpInstance>(cfg, *deps_);
   if (cfg.vmac && io_.vmac) entry.instance->use_vmac(*io_.vmac, io_.open_send_socket);
   attach_tracking(entry);
   instances_.insert_or_assign(cfg.name, std::move(entry));

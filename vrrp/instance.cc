@@ -47,11 +47,8 @@ const std::string* interned_reason(const std::string& reason) {
   return &*codes.insert(reason).first;
 }
 
-VrrpInstance::VrrpInstance(config::VrrpInstance config, const InstanceDeps& deps,
-                           TransitionFn on_transition)
-    : config_(std::move(config)),
-      deps_(deps),
-      on_transition_(std::move(on_transition)) {
+VrrpInstance::VrrpInstance(config::VrrpInstance config, const InstanceDeps& deps)
+    : config_(std::move(config)), deps_(deps) {
   machine_.emplace(machine_params());
   receive_ = receive_params();
 }
@@ -351,7 +348,7 @@ void VrrpInstance::report(State from, State to, const std::string& reason) {
                           state_name(to) + " (" + reason + ")";
   core::log_notice(
       msg, {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-transition"}});
-  if (on_transition_) on_transition_(record);
+  if (deps_.on_transition) deps_.on_transition(record);
 }
 
 }  // namespace hadirector::vrrp

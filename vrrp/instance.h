@@ -31,16 +31,6 @@
 
 namespace hadirector::vrrp {
 
-// The kernel doors an instance uses; they, and this struct, outlive it (one per module, held
-// by reference: 8 bytes an instance instead of 40).
-struct InstanceDeps {
-  core::Scheduler& scheduler;
-  VrrpSocketRegistry& sockets;
-  AddressManager& addresses;
-  LinkMonitor& links;
-  GratuitousSender& gratuitous;
-};
-
 // One transition, as logged and as sent to the event stream. `reason` is the snake_case code
 // (master_down_timer, higher_priority_advert, priority_zero_received, preempted_lower_priority,
 // shutdown, reload, resume, ...).
@@ -51,6 +41,17 @@ struct TransitionRecord {
   std::string reason;
   int priority = 0;  // effective priority at the time
   core::TimePoint when{};
+};
+
+// The kernel doors an instance uses and where its transitions go; they, and this struct,
+// outlive it (one per module, held by reference: 8 bytes an instance instead of 72).
+struct InstanceDeps {
+  core::Scheduler& scheduler;
+  VrrpSocketRegistry& sockets;
+  AddressManager& addresses;
+  LinkMonitor& links;
+  GratuitousSender& gratuitous;
+  std::function<void(const TransitionRecord&)> on_transition;  // after the log line
 };
 
 // Received adverts dropped, by reason (DropReason), the array made by the first drop: most
@@ -106,11 +107,10 @@ std::string reason_code(Reason reason);
 
 class VrrpInstance {
  public:
-  using TransitionFn = std::function<void(const TransitionRecord&)>;
   using WantMasterFn = std::function<void(const std::string& instance)>;
 
-  VrrpInstance(config::VrrpInstance config, const InstanceDeps& deps, TransitionFn on_transition);
-  VrrpInstance(config::VrrpInstance, InstanceDeps&&, TransitionFn) = delete;  // would dangle
+  VrrpInstance(config::VrrpInstance config, const InstanceDeps& deps);
+  VrrpInstance(config::VrrpInstance, InstanceDeps&&) = delete;  // would dangle
   // Cancels timers and the socket subscription. Sends nothing: call stop() first for a
   // graceful exit.
   ~VrrpInstance();
@@ -217,7 +217,6 @@ class VrrpInstance {
 
   config::VrrpInstance config_;
   const InstanceDeps& deps_;
-  TransitionFn on_transition_;
   std::optional<StateMachine> machine_;  // in place: always there (a pointer cost 24 bytes)
   ReceiveParams receive_;
   std::shared_ptr<VrrpSocket> socket_;

@@ -71,16 +71,15 @@ struct Router {
           socket = s.get();
           return core::Result<std::unique_ptr<vrrp::VrrpSocket>>(std::move(s));
         }),
-        deps_{scheduler, registry_, addresses, links, garp} {
+        deps_{scheduler, registry_, addresses, links, garp,
+              [this](const vrrp::TransitionRecord& r) {
+                transitions.push_back(r);
+                if (on_transition) on_transition(r);
+              }} {
     addresses.add_link("eth0", 2);
     (void)addresses.add_address("eth0", host_);
     links.set_link({2, "eth0", true, true, true});
-    instance = std::make_unique<vrrp::VrrpInstance>(
-        std::move(cfg), deps_,
-        [this](const vrrp::TransitionRecord& r) {
-          transitions.push_back(r);
-          if (on_transition) on_transition(r);
-        });
+    instance = std::make_unique<vrrp::VrrpInstance>(std::move(cfg), deps_);
   }
   ~Router() { instance.reset(); }
 
