@@ -172,6 +172,9 @@ class Supervisor {
   std::deque<std::pair<uint64_t, std::string>> recent_events_;  // (seq, JSON text)
   uint64_t event_seq_ = 0;
   bool announced_ready_ = false;
+  // While start() forks the first workers: they take generation 1 from active_.parsed, whole
+  // (VRRP instances included), and are sent no configuration.
+  bool handing_off_ = false;
   bool stopping_ = false;
   core::TimePoint started_at_{};
   std::string pid_file_;

@@ -101,6 +101,12 @@ class Worker {
                           });
   }
 
+  // The configuration a worker forked at start took from the supervisor's parse in its memory:
+  // applied as if it had come over the channel, without decoding a tree.
+  void apply_handed(uint64_t generation, config::Config& config) {
+    apply_loaded(generation, config, "taken from the supervisor's parse");
+  }
+
  private:
   void on_message(const nlohmann::json& m) {
     const std::string type = json_string(m, "type");
@@ -135,26 +141,31 @@ class Worker {
                                      format_errors(loaded.error()));
       return;
     }
+    const char* how = m.contains("reuse") ? "decoded from a delta in " : "decoded in ";
+    apply_loaded(generation, *loaded, how + elapsed_ms(t0) + " ms");
+  }
+
+  static std::string elapsed_ms(std::chrono::steady_clock::time_point since) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - since)
+                              .count());
+  }
+
+  void apply_loaded(uint64_t generation, config::Config& config, const std::string& how) {
     const auto t1 = std::chrono::steady_clock::now();
-    settle_capabilities(worker_capabilities(kind_, *loaded), generation);
+    settle_capabilities(worker_capabilities(kind_, config), generation);
     const bool first = !configured_;
-    const core::Status applied = first ? module_->configure(*loaded) : module_->reconfigure(*loaded);
+    const core::Status applied = first ? module_->configure(config) : module_->reconfigure(config);
     if (!applied) {
       report_applied(generation, applied.error().message());
       return;
     }
-    if (core::log_enabled(core::LogLevel::kDebug)) {
-      auto ms = [](auto d) {
-        return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-      };
-      core::log_debug("worker " + kind_ + ": generation " + std::to_string(generation) +
-                      " decoded" + (m.contains("reuse") ? " from a delta" : "") + " in " +
-                      ms(t1 - t0) + " ms, applied in " +
-                      ms(std::chrono::steady_clock::now() - t1) + " ms");
-    }
+    if (core::log_enabled(core::LogLevel::kDebug))
+      core::log_debug("worker " + kind_ + ": generation " + std::to_string(generation) + " " +
+                      how + ", applied in " + elapsed_ms(t1) + " ms");
     configured_ = true;
     // Kept for the next reload's delta: the modules copied what they run.
-    base_virtual_servers_ = std::move(loaded->virtual_servers);
+    base_virtual_servers_ = std::move(config.virtual_servers);
     base_generation_ = generation;
     if (kind_ != "checker") {
       // Only the checker runs real servers; the others need a virtual server's name and
@@ -257,7 +268,8 @@ class Worker {
 
 }  // namespace
 
-int run_worker(const std::string& kind, int ipc_fd, ModuleFactory make) {
+int run_worker(const std::string& kind, int ipc_fd, ModuleFactory make,
+               std::optional<HandedConfig> handed) {
   core::set_log_identity("hadirectord/" + kind);
   // If the supervisor dies without telling us, we go too rather than run unsupervised.
   prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -271,6 +283,10 @@ int run_worker(const std::string& kind, int ipc_fd, ModuleFactory make) {
   if (auto started = worker.start(); !started) {
     core::log_error("worker " + kind + ": " + started.error().message());
     return 1;
+  }
+  if (handed) {
+    worker.apply_handed(handed->generation, handed->config);
+    handed.reset();  // the modules copied what they run
   }
   auto code = (*loop)->run();
   return code ? *code : 1;

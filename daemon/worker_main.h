@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "daemon/config/config.h"
@@ -29,8 +30,16 @@ core::CapabilitySet worker_capabilities(const std::string& kind, const config::C
 using ModuleFactory =
     std::function<std::unique_ptr<WorkerModule>(const std::string& kind, WorkerContext ctx)>;
 
+// A first configuration a forked worker takes from the supervisor's parse in its memory.
+struct HandedConfig {
+  uint64_t generation = 0;
+  config::Config config;
+};
+
 // Returns the process exit code. Without `make`, the modules hadirectord itself holds (vrrp,
-// checker: make_worker_module); hadirectord-snmp passes its own.
-int run_worker(const std::string& kind, int ipc_fd, ModuleFactory make = {});
+// checker: make_worker_module); hadirectord-snmp passes its own. With `handed`, the worker
+// applies that configuration at once and the supervisor sends none over the channel.
+int run_worker(const std::string& kind, int ipc_fd, ModuleFactory make = {},
+               std::optional<HandedConfig> handed = std::nullopt);
 
 }  // namespace hadirector::daemon

@@ -62,6 +62,8 @@ class WorkerProcess {
   pid_t pid() const { return pid_; }
   int restarts() const { return restarts_; }
   bool running() const { return pid_ > 0; }
+  // Forked from this process without exec (it shares this process's memory at the fork).
+  bool forked() const { return static_cast<bool>(forked_main_); }
   bool ready() const { return ready_; }
   // stop() was called: it will not be restarted.
   bool stopping() const { return stopping_; }
