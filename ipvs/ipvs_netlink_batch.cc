@@ -71,13 +71,21 @@ core::Status put_change(nl_msg* msg, const Change& c) {
 core::Status append_request(std::string& out, int family, std::uint32_t seq, const Change& c) {
   std::unique_ptr<nl_msg, void (*)(nl_msg*)> msg(nlmsg_alloc(), nlmsg_free);
   if (!msg) return core::fail_errno(ENOMEM, describe(c));
+  return append_request(out, msg.get(), family, seq, c);
+}
+
+core::Status append_request(std::string& out, nl_msg* scratch, int family, std::uint32_t seq,
+                            const Change& c) {
+  // Emptied: libnl appends at nlmsg_len, and every byte up to it is written anew (padding
+  // included), so what the previous request left beyond it is never sent.
+  nlmsg_hdr(scratch)->nlmsg_len = NLMSG_HDRLEN;
   // Port 0: the kernel fills in the sender. NLM_F_REQUEST is what nl_send_auto would add;
   // without it the kernel acks the message without acting on it.
-  if (genlmsg_put(msg.get(), 0, seq, family, 0, NLM_F_REQUEST | NLM_F_ACK, command_of(c.kind),
+  if (genlmsg_put(scratch, 0, seq, family, 0, NLM_F_REQUEST | NLM_F_ACK, command_of(c.kind),
                   IPVS_GENL_VERSION) == nullptr)
     return core::fail(Errc::kInvalid, describe(c) + ": cannot build netlink header");
-  if (auto ok = put_change(msg.get(), c); !ok) return std::unexpected(ok.error().wrap(describe(c)));
-  const nlmsghdr* hdr = nlmsg_hdr(msg.get());
+  if (auto ok = put_change(scratch, c); !ok) return std::unexpected(ok.error().wrap(describe(c)));
+  const nlmsghdr* hdr = nlmsg_hdr(scratch);
   out.append(reinterpret_cast<const char*>(hdr), hdr->nlmsg_len);
   out.resize(out.size() + (NLMSG_ALIGN(hdr->nlmsg_len) - hdr->nlmsg_len), '\0');
   return {};

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 
 #include "ipvs/ipvs_netlink_batch.h"
 #include "ipvs/ipvs_netlink_codec.h"
@@ -227,10 +228,16 @@ void LibnlIpvsClient::apply_window(std::span<const Change> changes,
   std::vector<bool> waiting(changes.size(), false);
   size_t pending = 0;
   std::uint32_t first_seq = 0;
+  std::unique_ptr<nl_msg, void (*)(nl_msg*)> scratch(nlmsg_alloc(), nlmsg_free);
+  if (!scratch) {
+    for (size_t i = 0; i < changes.size(); ++i)
+      results[i] = core::fail_errno(ENOMEM, codec::describe(changes[i]));
+    return;
+  }
   for (size_t i = 0; i < changes.size(); ++i) {
     const std::uint32_t seq = nl_socket_use_seq(sock_);
     if (i == 0) first_seq = seq;
-    if (auto ok = codec::append_request(batch, family_, seq, changes[i]); !ok) {
+    if (auto ok = codec::append_request(batch, scratch.get(), family_, seq, changes[i]); !ok) {
       results[i] = std::unexpected(ok.error());
       continue;
     }

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <optional>
 #include <map>
+#include <memory>
 
 #include "ipvs/ipvs_netlink_codec.h"
 #include "tests/unit/ipvs/reconciler_test_util.h"
@@ -128,6 +129,30 @@ TEST(NetlinkBatch, RequestsAreCompleteFlaggedForAckAndNumbered) {
   EXPECT_FALSE(parse(requests[3]).weight);
   EXPECT_FALSE(parse(requests[4]).dest_addr);
   EXPECT_EQ(parse(requests[4]).scheduler, "");
+}
+
+// One scratch message for a whole batch (what LibnlIpvsClient does): each request comes out
+// byte for byte as from a fresh message, a short delete after a long add included.
+TEST(NetlinkBatch, AReusedScratchMessageBuildsTheSameRequests) {
+  Service long_one = web();
+  long_one.scheduler = "wlc";
+  long_one.timeout = std::chrono::seconds(300);
+  const std::vector<Change> changes = {
+      {OpKind::kAddService, long_one, {}},
+      {OpKind::kDeleteDestination, web(), dest("10.0.0.4", 0)},
+      {OpKind::kAddDestination, web(), dest("10.0.0.2", 3)},
+      {OpKind::kDeleteService, web(), {}},
+  };
+  std::string fresh, reused;
+  std::unique_ptr<nl_msg, void (*)(nl_msg*)> scratch(nlmsg_alloc(), nlmsg_free);
+  ASSERT_TRUE(scratch);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    ASSERT_TRUE(codec::append_request(fresh, kFamily, 7 + i, changes[i]));
+    ASSERT_TRUE(codec::append_request(reused, scratch.get(), kFamily, 7 + i, changes[i]));
+  }
+  EXPECT_EQ(reused, fresh);
+  ASSERT_EQ(split(reused).size(), changes.size());
+  EXPECT_EQ(parse(split(reused)[3]).scheduler, "");
 }
 
 TEST(NetlinkBatch, AFailedBuildLeavesTheBatchUntouched) {
