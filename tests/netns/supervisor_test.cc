@@ -64,6 +64,12 @@ TEST_F(SupervisorTest, ReportsReadyToSystemdOnceEveryWorkerIsReady) {
 
 TEST_F(SupervisorTest, RestartsAWorkerKilledWithSigkill) {
   start();
+  // Forked at start, both took generation 1 from the supervisor's parse, not from a tree.
+  for (const char* kind : {"vrrp", "checker"})
+    EXPECT_NE(daemon_.log().find(std::string("worker ") + kind +
+                                 ": generation 1 taken from the supervisor's parse"),
+              std::string::npos)
+        << daemon_.log();
   pid_t old_pid = daemon_.worker_pid("checker");
   ASSERT_GT(old_pid, 0);
   ::kill(old_pid, SIGKILL);
@@ -75,6 +81,9 @@ TEST_F(SupervisorTest, RestartsAWorkerKilledWithSigkill) {
   EXPECT_NE(new_pid, old_pid);
   EXPECT_EQ(daemon_.worker_restarts("vrrp"), 0);
   EXPECT_TRUE(daemon_.wait_log("worker checker ready again"));
+  // The supervisor no longer holds the instances: a restart gets the tree over the channel.
+  EXPECT_NE(daemon_.log().find("worker checker: generation 1 decoded in"), std::string::npos)
+      << daemon_.log();
 }
 
 TEST_F(SupervisorTest, BrokenConfigOnSighupKeepsTheRunningConfiguration) {
