@@ -79,15 +79,23 @@ config::LoadResult load_config_tree(const std::string& tree, const std::string& 
   auto root = config::decode_tree(tree);
   if (!root) return std::unexpected(one_error(path, root.error()));
   config::LoadOptions options = daemon_load_options();
-  if (!reused.empty()) options.reuse_virtual_server = config::take_from(reused, previous);
+  if (!reused.empty()) config::take_from(reused, previous, options);
   auto loaded = refuse_unsafe_scripts(config::parse_tree(*root, path, options));
   if (spent) *spent = std::move(*root);
   return loaded;
 }
 
+// A run of whole virtual servers is [index, previous, count, line_shift]; one of real servers
+// adds [rs, previous_rs].
 nlohmann::json reused_to_json(const std::vector<config::ReusedRun>& runs) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& r : runs) out.push_back({r.index, r.previous, r.count, r.line_shift});
+  for (const auto& r : runs) {
+    out.push_back({r.index, r.previous, r.count, r.line_shift});
+    if (!r.whole()) {
+      out.back().push_back(r.rs);
+      out.back().push_back(r.previous_rs);
+    }
+  }
   return out;
 }
 
@@ -95,13 +103,20 @@ std::optional<std::vector<config::ReusedRun>> reused_from_json(const nlohmann::j
   if (!runs.is_array()) return std::nullopt;
   std::vector<config::ReusedRun> out;
   for (const auto& r : runs) {
-    if (!r.is_array() || r.size() != 4 || !r[0].is_number_unsigned() ||
-        !r[1].is_number_unsigned() || !r[2].is_number_unsigned() || !r[3].is_number_integer())
-      return std::nullopt;
+    if (!r.is_array() || (r.size() != 4 && r.size() != 6)) return std::nullopt;
+    for (size_t i = 0; i < r.size(); ++i)
+      if (i != 3 && !r[i].is_number_unsigned()) return std::nullopt;
+    if (!r[3].is_number_integer()) return std::nullopt;
     const auto shift = r[3].get<int64_t>();
     if (shift < INT32_MIN || shift > INT32_MAX) return std::nullopt;
-    out.push_back({r[0].get<size_t>(), r[1].get<size_t>(), r[2].get<size_t>(),
-                   static_cast<int>(shift)});
+    config::ReusedRun run{r[0].get<size_t>(), r[1].get<size_t>(), r[2].get<size_t>(),
+                          static_cast<int>(shift)};
+    if (r.size() == 6) {
+      run.rs = r[4].get<size_t>();
+      run.previous_rs = r[5].get<size_t>();
+      if (run.whole()) return std::nullopt;
+    }
+    out.push_back(run);
   }
   return out;
 }

@@ -26,6 +26,9 @@ struct LoadOptions {
   // `virtual_servers` is already parsed (marks included), so its item is not read again; only
   // the checks across items (names, services, follow_instance) see it. nullopt: parse the item.
   std::function<std::optional<VirtualServer>(size_t index)> reuse_virtual_server = {};
+  // The same one level down: real server `rs` of the virtual server at `index` (one read
+  // again) is already parsed; its item is a stub holding its address.
+  std::function<std::optional<RealServer>(size_t index, size_t rs)> reuse_real_server = {};
 };
 
 using LoadResult = std::expected<Config, std::vector<ConfigError>>;

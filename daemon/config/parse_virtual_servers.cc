@@ -210,10 +210,14 @@ std::optional<RealServer> parse_real_server(const Node& node, ParseContext& ctx)
   return out;
 }
 
-void parse_real_servers(MapReader& r, ParseContext& ctx, VirtualServer& out) {
+void parse_real_servers(MapReader& r, size_t index, ParseContext& ctx, VirtualServer& out) {
   std::map<Endpoint, Mark> seen;
+  size_t at_rs = 0;
   for (const Node& item : *to_list(r.get("real_servers"), "real_servers", ctx.errors)) {
-    auto rs = parse_real_server(item, ctx);
+    std::optional<RealServer> rs;
+    if (ctx.options.reuse_real_server) rs = ctx.options.reuse_real_server(index, at_rs);
+    ++at_rs;
+    if (!rs) rs = parse_real_server(item, ctx);
     if (!rs) continue;
     const Mark& at = item.find("address")->mark;
     if (auto [it, fresh] = seen.emplace(rs->address, at); !fresh)
@@ -277,7 +281,7 @@ std::optional<VirtualServer> parse_virtual_server(const Node& node, size_t index
                    "follow_instance '" + *out.follow_instance + "' is not a vrrp instance");
   r.read("remove_drain_time", out.remove_drain_time);
   r.read("slow_start", out.slow_start);
-  parse_real_servers(r, ctx, out);
+  parse_real_servers(r, index, ctx, out);
   parse_persistence(r, out);
   check_tunnel_type(r, out);
   r.finish();

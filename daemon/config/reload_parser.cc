@@ -1,5 +1,6 @@
 #include "daemon/config/reload_parser.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "daemon/config/text_layout.h"
@@ -18,12 +19,16 @@ std::string_view piece(std::string_view text, const TextSpan& span) {
 // One piece read alone, its marks moved to where it sits in the file; nullopt on any error
 // (the full parse reports it). libyaml only: where it refuses a piece, the full parse reads
 // the whole file with yaml-cpp, which differs on some text (found by the fuzz target).
+std::optional<Node> read_text(std::string text, int line, const std::string& file_name) {
+  auto read = detail::read_yaml_with_libyaml(std::move(text), file_name);
+  if (!read || !read->root || !read->errors.empty()) return std::nullopt;
+  shift_lines(*read->root, line - 1);
+  return std::move(read->root);
+}
+
 std::optional<Node> read_piece(std::string_view text, const TextSpan& span,
                                const std::string& file_name) {
-  auto read = detail::read_yaml_with_libyaml(std::string(piece(text, span)), file_name);
-  if (!read || !read->root || !read->errors.empty()) return std::nullopt;
-  shift_lines(*read->root, span.line - 1);
-  return std::move(read->root);
+  return read_text(std::string(piece(text, span)), span.line, file_name);
 }
 
 // A virtual server reused whole: the tree keeps only its name, for the checks across items.
@@ -43,13 +48,122 @@ Node stub_of(const VirtualServer& vs) {
 void add_reused(std::vector<ReusedRun>& runs, size_t index, size_t previous, int shift) {
   if (!runs.empty()) {
     ReusedRun& last = runs.back();
-    if (last.index + last.count == index && last.previous + last.count == previous &&
-        last.line_shift == shift) {
+    if (last.whole() && last.index + last.count == index &&
+        last.previous + last.count == previous && last.line_shift == shift) {
       ++last.count;
       return;
     }
   }
   runs.push_back({index, previous, 1, shift});
+}
+
+void add_reused_rs(std::vector<ReusedRun>& runs, const ReusedRun& one) {
+  if (!runs.empty()) {
+    ReusedRun& last = runs.back();
+    if (!last.whole() && last.index == one.index && last.previous == one.previous &&
+        last.rs + last.count == one.rs && last.previous_rs + last.count == one.previous_rs &&
+        last.line_shift == one.line_shift) {
+      ++last.count;
+      return;
+    }
+  }
+  runs.push_back(one);
+}
+
+// A real server reused inside a virtual server read again: its item in the tree holds only
+// its address (the duplicate and family checks across real servers read it).
+Node stub_of(const RealServer& rs, int shift) {
+  Mark mark = rs.origin.mark;
+  if (mark.line > 0) mark.line += shift;
+  Node address;
+  address.kind = Node::Kind::kScalar;
+  address.mark = mark;
+  address.scalar = rs.address.to_string();
+  Node stub;
+  stub.kind = Node::Kind::kMap;
+  stub.mark = mark;
+  stub.key_marks.emplace("address", mark);
+  stub.entries.emplace_back("address", std::move(address));
+  return stub;
+}
+
+// The real-server items of the running file's virtual servers that a reload did not reuse
+// whole, by text: a changed virtual server takes its unchanged real servers from here.
+class RealServerPool {
+ public:
+  struct Slot {
+    size_t vs = 0, rs = 0;
+    int line = 0;
+  };
+  void add(std::string_view item, int item_line, size_t vs, const VirtualServer& parsed) {
+    auto spans = detail::scan_real_servers(item);
+    if (!spans || spans->size() != parsed.real_servers.size()) return;
+    for (size_t k = 0; k < spans->size(); ++k) {
+      const int line = item_line + (*spans)[k].line;
+      if (parsed.real_servers[k].origin.mark.line != line) return;  // not what the parse saw
+    }
+    for (size_t k = 0; k < spans->size(); ++k)
+      slots_[piece(item, (*spans)[k])].push_back({vs, k, item_line + (*spans)[k].line});
+  }
+  std::optional<Slot> take(std::string_view text) {
+    auto found = slots_.find(text);
+    if (found == slots_.end() || found->second.empty()) return std::nullopt;
+    Slot slot = found->second.back();
+    found->second.pop_back();
+    return slot;
+  }
+
+ private:
+  std::unordered_map<std::string_view, std::vector<Slot>> slots_;
+};
+
+// A changed virtual-server item read with its unchanged real servers (found in `pool`) left
+// out of the text: each is a placeholder of as many lines, then a stub in the tree, and a run
+// in `runs`. nullopt: read it whole.
+std::optional<Node> read_with_reuse(std::string_view item, int line, size_t index,
+                                    const std::string& file_name, RealServerPool& pool,
+                                    const std::vector<VirtualServer>& previous,
+                                    std::vector<ReusedRun>& runs) {
+  auto spans = detail::scan_real_servers(item);
+  if (!spans) return std::nullopt;
+  std::vector<std::optional<RealServerPool::Slot>> taken(spans->size());
+  bool any = false;
+  for (size_t k = 0; k < spans->size(); ++k)
+    any |= (taken[k] = pool.take(piece(item, (*spans)[k]))).has_value();
+  if (!any) return std::nullopt;
+  std::string edited;
+  edited.reserve(item.size());
+  size_t copied = 0;
+  for (size_t k = 0; k < spans->size(); ++k) {
+    if (!taken[k]) continue;
+    const TextSpan& span = (*spans)[k];
+    const std::string_view text = piece(item, span);
+    edited.append(item.substr(copied, span.begin - copied));
+    edited.append(text.find('-'), ' ').append("- {}");
+    edited.append(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')), '\n');
+    if (text.back() != '\n') return std::nullopt;  // the file's last line: keep it simple
+    copied = span.end;
+  }
+  edited.append(item.substr(copied));
+  auto read = read_text(std::move(edited), line, file_name);
+  if (!read || read->kind != Node::Kind::kSequence || read->items.size() != 1) return std::nullopt;
+  Node& vs = read->items.front();
+  Node* list = nullptr;
+  for (auto& [key, value] : vs.entries)
+    if (key == "real_servers") {
+      if (list) return std::nullopt;
+      list = &value;
+    }
+  if (!list || list->kind != Node::Kind::kSequence || list->items.size() != spans->size())
+    return std::nullopt;
+  for (size_t k = 0; k < spans->size(); ++k) {
+    if (!taken[k]) continue;
+    const int shift = line + (*spans)[k].line - taken[k]->line;
+    list->items[k] = stub_of(previous[taken[k]->vs].real_servers[taken[k]->rs], shift);
+    add_reused_rs(runs, {.index = index, .previous = taken[k]->vs, .count = 1,
+                         .line_shift = shift, .rs = k, .previous_rs = taken[k]->rs});
+  }
+  return std::move(vs);
 }
 
 }  // namespace
@@ -65,16 +179,16 @@ void shift_lines(Node& node, int delta) {
 
 void shift_lines(VirtualServer& vs, int delta) {
   if (delta == 0) return;
-  auto shift = [delta](Origin& origin) {
-    if (origin.mark.line > 0) origin.mark.line += delta;
-  };
-  shift(vs.origin);
-  for (RealServer& rs : vs.real_servers) {
-    shift(rs.origin);
-    for (CheckSpec& check : rs.checks) {
-      shift(check.origin);
-      shift_lines(check.params, delta);
-    }
+  if (vs.origin.mark.line > 0) vs.origin.mark.line += delta;
+  for (RealServer& rs : vs.real_servers) shift_lines(rs, delta);
+}
+
+void shift_lines(RealServer& rs, int delta) {
+  if (delta == 0) return;
+  if (rs.origin.mark.line > 0) rs.origin.mark.line += delta;
+  for (CheckSpec& check : rs.checks) {
+    if (check.origin.mark.line > 0) check.origin.mark.line += delta;
+    shift_lines(check.params, delta);
   }
 }
 
@@ -110,6 +224,17 @@ std::optional<IncrementalLoad> ReloadParser::parse(
                                                      items_[i].end - items_[i].begin), i);
   for (const TextSpan& span : layout->between)
     if (!read_piece(text, span, file_name)) return std::nullopt;
+  // Which new items are old ones whole; the real servers of the old items left are a pool.
+  std::vector<size_t> whole(layout->vs_items.size(), ReusedRun::kWhole);
+  std::vector<bool> used(items_.size(), false);
+  for (size_t i = 0; i < layout->vs_items.size(); ++i)
+    if (auto found = old_items.find(piece(text, layout->vs_items[i])); found != old_items.end())
+      used[found->second] = true, whole[i] = found->second;
+  RealServerPool pool;
+  for (size_t i = 0; i < items_.size(); ++i)
+    if (!used[i])
+      pool.add(std::string_view(text_).substr(items_[i].begin, items_[i].end - items_[i].begin),
+               items_[i].line, i, previous[i]);
   IncrementalLoad out;
   Node& root = out.stub_tree;
   root.kind = Node::Kind::kMap;
@@ -130,13 +255,18 @@ std::optional<IncrementalLoad> ReloadParser::parse(
     const TextSpan& first = layout->vs_items.front();
     list.mark = {file_name, first.line,
                  static_cast<int>(text.find('-', first.begin) - first.begin) + 1};
-    for (const TextSpan& span : layout->vs_items) {
-      auto found = old_items.find(piece(text, span));
-      if (found != old_items.end()) {
-        const int shift = span.line - items_[found->second].line;
-        add_reused(out.reused, list.items.size(), found->second, shift);
-        list.items.push_back(stub_of(previous[found->second]));
+    for (size_t i = 0; i < layout->vs_items.size(); ++i) {
+      const TextSpan& span = layout->vs_items[i];
+      if (whole[i] != ReusedRun::kWhole) {
+        const int shift = span.line - items_[whole[i]].line;
+        add_reused(out.reused, list.items.size(), whole[i], shift);
+        list.items.push_back(stub_of(previous[whole[i]]));
         shift_lines(list.items.back(), shift);
+        continue;
+      }
+      if (auto partly = read_with_reuse(piece(text, span), span.line, i, file_name, pool,
+                                        previous, out.reused)) {
+        list.items.push_back(std::move(*partly));
         continue;
       }
       auto read = read_piece(text, span, file_name);
@@ -147,7 +277,7 @@ std::optional<IncrementalLoad> ReloadParser::parse(
     root.entries.emplace_back(key, std::move(list));
   }
   LoadOptions reuse = opts;
-  reuse.reuse_virtual_server = reuse_from(out.reused, previous);
+  reuse_from(out.reused, previous, reuse);
   auto parsed = parse_tree(root, file_name, reuse);
   if (!parsed) return std::nullopt;
   out.config = std::move(*parsed);
@@ -156,12 +286,15 @@ std::optional<IncrementalLoad> ReloadParser::parse(
 
 namespace {
 
-// Runs are in index order: a cursor follows the schema pass, which asks in order.
+// Runs are in index order, real-server runs in (index, rs) order: a cursor follows the schema
+// pass, which asks in that order.
 template <typename Vector>
-std::function<std::optional<VirtualServer>(size_t)> reuse_runs(const std::vector<ReusedRun>& runs,
-                                                                Vector& previous) {
-  return [&runs, &previous, run = size_t{0}](size_t index) mutable -> std::optional<VirtualServer> {
-    while (run < runs.size() && runs[run].index + runs[run].count <= index) ++run;
+void reuse_runs(const std::vector<ReusedRun>& runs, Vector& previous, LoadOptions& options) {
+  options.reuse_virtual_server = [&runs, &previous, run = size_t{0}](
+                                     size_t index) mutable -> std::optional<VirtualServer> {
+    while (run < runs.size() &&
+           (!runs[run].whole() || runs[run].index + runs[run].count <= index))
+      ++run;
     if (run >= runs.size() || index < runs[run].index) return std::nullopt;
     const size_t from = runs[run].previous + (index - runs[run].index);
     if (from >= previous.size()) return std::nullopt;
@@ -169,18 +302,32 @@ std::function<std::optional<VirtualServer>(size_t)> reuse_runs(const std::vector
     shift_lines(vs, runs[run].line_shift);
     return vs;
   };
+  options.reuse_real_server = [&runs, &previous, run = size_t{0}](
+                                  size_t index, size_t rs) mutable -> std::optional<RealServer> {
+    while (run < runs.size() &&
+           (runs[run].whole() || runs[run].index < index ||
+            (runs[run].index == index && runs[run].rs + runs[run].count <= rs)))
+      ++run;
+    if (run >= runs.size() || runs[run].index != index || rs < runs[run].rs) return std::nullopt;
+    const size_t from = runs[run].previous, from_rs = runs[run].previous_rs + (rs - runs[run].rs);
+    if (from >= previous.size() || from_rs >= previous[from].real_servers.size())
+      return std::nullopt;  // a worker that keeps no real servers: its stub is read
+    RealServer out = std::move(previous[from].real_servers[from_rs]);
+    shift_lines(out, runs[run].line_shift);
+    return out;
+  };
 }
 
 }  // namespace
 
-std::function<std::optional<VirtualServer>(size_t)> reuse_from(
-    const std::vector<ReusedRun>& runs, const std::vector<VirtualServer>& previous) {
-  return reuse_runs(runs, previous);
+void reuse_from(const std::vector<ReusedRun>& runs, const std::vector<VirtualServer>& previous,
+                LoadOptions& options) {
+  reuse_runs(runs, previous, options);
 }
 
-std::function<std::optional<VirtualServer>(size_t)> take_from(
-    const std::vector<ReusedRun>& runs, std::vector<VirtualServer>& previous) {
-  return reuse_runs(runs, previous);
+void take_from(const std::vector<ReusedRun>& runs, std::vector<VirtualServer>& previous,
+               LoadOptions& options) {
+  reuse_runs(runs, previous, options);
 }
 
 }  // namespace hadirector::config

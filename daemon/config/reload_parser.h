@@ -19,12 +19,18 @@
 namespace hadirector::config {
 
 // `count` consecutive virtual servers from `index` on are the previous configuration's from
-// `previous` on, `line_shift` lines further down the file.
+// `previous` on, `line_shift` lines further down the file. With `rs` set, the run is of real
+// servers inside a virtual server read again: `count` real servers of virtual server `index`
+// from `rs` on are those of the previous virtual server `previous` from `previous_rs` on.
 struct ReusedRun {
+  static constexpr size_t kWhole = static_cast<size_t>(-1);
   size_t index = 0;
   size_t previous = 0;
   size_t count = 0;
   int line_shift = 0;
+  size_t rs = kWhole;
+  size_t previous_rs = 0;
+  bool whole() const { return rs == kWhole; }
   bool operator==(const ReusedRun&) const = default;
 };
 
@@ -60,20 +66,23 @@ class ReloadParser {
   std::vector<Item> items_;  // the running virtual servers, one to one
 };
 
-// LoadOptions::reuse_virtual_server for `runs`: a copy of the previous virtual server each
-// index stands for, marks moved. Asked in index order (as the schema pass does). `runs` and
-// `previous` must outlive the parse.
-std::function<std::optional<VirtualServer>(size_t)> reuse_from(
-    const std::vector<ReusedRun>& runs, const std::vector<VirtualServer>& previous);
+// LoadOptions::reuse_virtual_server and reuse_real_server for `runs`: a copy of the previous
+// virtual server or real server each index stands for, marks moved. Asked in index order (as
+// the schema pass does). `runs` and `previous` must outlive the parse.
+void reuse_from(const std::vector<ReusedRun>& runs, const std::vector<VirtualServer>& previous,
+                LoadOptions& options);
 
-// The same, moving each reused virtual server out of `previous` (a worker's own copy, which a
-// successful parse replaces; after a failed one it is incomplete).
-std::function<std::optional<VirtualServer>(size_t)> take_from(
-    const std::vector<ReusedRun>& runs, std::vector<VirtualServer>& previous);
+// The same, moving each reused virtual server and real server out of `previous` (a worker's
+// own copy, which a successful parse replaces; after a failed one it is incomplete). A real
+// server `previous` does not hold (a worker that keeps none) is read from its stub, which
+// holds only its address.
+void take_from(const std::vector<ReusedRun>& runs, std::vector<VirtualServer>& previous,
+               LoadOptions& options);
 
 // Moves every mark of the tree `delta` lines down (key marks included).
 void shift_lines(Node& node, int delta);
 // The same for a virtual server's marks: its own, its real servers', their checks' and params'.
 void shift_lines(VirtualServer& vs, int delta);
+void shift_lines(RealServer& rs, int delta);
 
 }  // namespace hadirector::config

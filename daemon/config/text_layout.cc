@@ -76,7 +76,83 @@ bool cut_items(const std::vector<TextSpan>& lines, std::string_view text, TextLa
   return !out.vs_items.empty();
 }
 
+// "- x" at column `at`: a block item start whose content is on its line.
+bool item_start_at(std::string_view line, size_t at) {
+  return line.size() > at + 2 && indentation(line) == at && line[at] == '-' &&
+         line[at + 1] == ' ' && line[at + 2] != ' ' && line[at + 2] != '#';
+}
+
+// A real-server item is reused by its text alone, so its lines must mean the same wherever
+// they stand: no quoted or block scalar, and each flow collection closed on its own line, so
+// that nothing runs over into other lines.
+bool self_contained(std::string_view item) {
+  if (item.find_first_of("\"'|>") != std::string_view::npos) return false;
+  int depth = 0;
+  for (char c : item) {
+    if (c == '[' || c == '{') ++depth;
+    if (c == ']' || c == '}') --depth;
+    if (depth < 0 || (c == '\n' && depth != 0)) return false;
+  }
+  return depth == 0;
+}
+
+// Only blank and comment lines from `from` on.
+bool only_trailing(std::string_view text, size_t from) {
+  while (from < text.size()) {
+    size_t nl = text.find('\n', from);
+    if (nl == std::string_view::npos) nl = text.size();
+    if (!blank_or_comment(text.substr(from, nl - from))) return false;
+    from = nl + 1;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::optional<std::vector<TextSpan>> scan_real_servers(std::string_view item) {
+  const size_t keys = indentation(item) + 2;  // the item's own keys, after its "- "
+  std::vector<TextSpan> out;
+  size_t list = 0;  // column of the list's "- "
+  bool in_list = false;
+  size_t pos = item.find('\n');
+  int line_no = 0;
+  while (pos != std::string_view::npos && pos + 1 < item.size()) {
+    const size_t begin = pos + 1;
+    pos = item.find('\n', begin);
+    const size_t end = pos == std::string_view::npos ? item.size() : pos + 1;
+    const size_t stop = pos == std::string_view::npos ? end : pos;
+    const std::string_view line = item.substr(begin, stop - begin);
+    ++line_no;
+    if (!in_list) {
+      if (indentation(line) == keys && plain_key(line.substr(keys)) == "real_servers" &&
+          line.size() == keys + std::string_view("real_servers:").size())
+        in_list = true;
+      continue;
+    }
+    if (blank_or_comment(line)) {
+      if (out.empty() || !only_trailing(item, begin)) return std::nullopt;
+      break;
+    }
+    const size_t at = indentation(line);
+    if (out.empty()) {
+      if (at < keys || !item_start_at(line, at)) return std::nullopt;
+      list = at;
+    }
+    if (at > list) {
+      out.back().end = end;
+    } else if (item_start_at(line, list)) {
+      out.push_back({begin, end, line_no});
+    } else if (at <= keys) {
+      break;  // the item's next key
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (out.empty()) return std::nullopt;
+  for (const TextSpan& span : out)
+    if (!self_contained(item.substr(span.begin, span.end - span.begin))) return std::nullopt;
+  return out;
+}
 
 std::optional<TextLayout> scan_layout(std::string_view text) {
   // Whole-text checks first (memchr-fast): tabs and CR anywhere, even quoted, are left to the

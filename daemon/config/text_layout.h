@@ -34,4 +34,12 @@ struct TextLayout {
 
 std::optional<TextLayout> scan_layout(std::string_view text);
 
+// The items of the block `real_servers` list of one virtual server item (`item` is its text,
+// from its "- " line on): spans relative to `item`, `line` counted from 0 at its first line.
+// nullopt unless the list is plainly cut: the key alone on a line of the item's own keys (not
+// its first line), no blank or comment line inside the list, every item starting "- " at one
+// indentation with its other lines deeper, none holding a quote, a flow bracket or a block
+// scalar (whose text could reach past its lines), and the list at least one item long.
+std::optional<std::vector<TextSpan>> scan_real_servers(std::string_view item);
+
 }  // namespace hadirector::config::detail

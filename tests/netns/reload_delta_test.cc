@@ -2,7 +2,8 @@
 // supervisor re-reads only the changed virtual servers, the workers rebuild the configuration
 // from the virtual servers they kept, and what status shows is the new file's, through added,
 // removed, changed and reordered virtual servers, a delta on top of a delta, and a worker killed
-// in between (restarted with the whole tree, then given deltas again).
+// in between (restarted with the whole tree, then given deltas again); inside a changed virtual
+// server, the unchanged real servers are reused (added, changed, reordered, moved ones).
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -26,14 +27,16 @@ std::string file(const std::vector<std::pair<int, int>>& servers) {
   return out;
 }
 
-// name -> configured weight of its one real server, from status.
-std::map<std::string, int> weights(DaemonHarness& d) {
+// name -> configured weight of its one real server, from status; `each`: "name address" ->
+// that real server's.
+std::map<std::string, int> weights(DaemonHarness& d, bool each = false) {
   std::map<std::string, int> out;
   auto s = d.status();
   if (!s.is_object()) return out;
   for (const auto& vs : s.value("virtual_servers", nlohmann::json::array()))
     for (const auto& rs : vs.value("real_servers", nlohmann::json::array()))
-      out[vs.value("name", "")] = rs.value("configured_weight", -1);
+      out[vs.value("name", "") + (each ? " " + rs.value("address", "") : "")] =
+          rs.value("configured_weight", -1);
   return out;
 }
 
@@ -121,6 +124,63 @@ TEST_F(ReloadDeltaTest, ABadEditKeepsTheRunningConfigurationAndTheNextDeltaWorks
   reload_to(servers, 2);
   EXPECT_EQ(count("runs reused"), 1u) << d_.log();
   EXPECT_EQ(count("decoded from a delta"), 2u) << d_.log();
+}
+
+// Virtual servers of several real servers: `servers[i]` lists virtual server i's as
+// (address suffix, weight).
+using Wide = std::vector<std::vector<std::pair<int, int>>>;
+
+std::string wide_file(const Wide& servers) {
+  std::string out = "version: 1\nglobal: {router_id: delta}\nvirtual_servers:\n";
+  for (size_t i = 0; i < servers.size(); ++i) {
+    out += "  - name: wide" + std::to_string(i) + "\n    address: 192.0.2." +
+           std::to_string(i + 1) + ":80\n    real_servers:\n";
+    for (auto [rs, weight] : servers[i])
+      out += "      - {address: 10.9." + std::to_string(i) + "." + std::to_string(rs) +
+             ":80, weight: " + std::to_string(weight) + "}\n";
+  }
+  return out;
+}
+
+// What weights(d, true) should show for `servers`.
+std::map<std::string, int> wide_expected(const Wide& servers) {
+  std::map<std::string, int> out;
+  for (size_t i = 0; i < servers.size(); ++i)
+    for (auto [rs, weight] : servers[i])
+      out["wide" + std::to_string(i) + " 10.9." + std::to_string(i) + "." + std::to_string(rs) +
+          ":80"] = weight;
+  return out;
+}
+
+TEST_F(ReloadDeltaTest, UnchangedRealServersOfAChangedServerAreReused) {
+  HD_SKIP_UNLESS_ROOT();
+  Wide servers = {{{1, 1}, {2, 1}, {3, 1}}, {{1, 1}, {2, 1}, {3, 1}}, {{1, 1}, {2, 1}}};
+  d_.write_config(wide_file(servers));
+  d_.set_private_network(false);
+  d_.start();
+  ASSERT_TRUE(d_.wait_notify("READY=1")) << d_.log();
+  ASSERT_TRUE(eventually([&] { return weights(d_, true) == wide_expected(servers); }, 5s))
+      << d_.status().dump(2);
+  const auto reload = [&](int generation) {
+    d_.write_config(wide_file(servers));
+    d_.signal(SIGHUP);
+    ASSERT_TRUE(d_.wait_log("reload complete: generation " + std::to_string(generation)))
+        << d_.log();
+    EXPECT_TRUE(eventually([&] { return weights(d_, true) == wide_expected(servers); }, 5s))
+        << d_.status().dump(2);
+  };
+  servers[1][1].second = 7;  // the middle one of wide1
+  reload(2);
+  // A delta on top: wide0 reordered with one added, wide1 back to 1 and one removed.
+  servers[0] = {{3, 1}, {4, 2}, {1, 1}, {2, 1}};
+  servers[1] = {{1, 1}, {2, 1}};
+  reload(3);
+  // Generation 2: wide0 and wide2 whole, wide1's first and last real servers (two runs);
+  // generation 3: wide0's three kept ones (two runs), wide1's first (one), wide2 whole.
+  EXPECT_EQ(count("(4 runs reused)"), 2u) << d_.log();
+  EXPECT_EQ(count("decoded from a delta"), 4u) << d_.log();
+  EXPECT_EQ(count("does not hold"), 0u) << d_.log();
+  EXPECT_EQ(count("reload generation"), 0u);
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // removed and reordered virtual servers, changed top-level sections, comments), it gives the
 // Config a full parse gives, marks included, and reuses only unchanged items; a worker holding
 // the previous virtual servers rebuilds the same Config from the stub tree; what it cannot
-// read alone (errors, anchors, flow style) it leaves to the full parse.
+// read alone (errors, anchors, flow style) it leaves to the full parse. One level down, a
+// changed virtual server reuses its unchanged real servers, and so does a worker.
 #include "daemon/config/reload_parser.h"
 
 #include <gtest/gtest.h>
@@ -80,21 +81,44 @@ std::optional<IncrementalLoad> reload_and_compare(Reload& r, const std::string& 
   EXPECT_EQ(marks_of(fast->config), marks_of(*full));
   // The worker's side: the stub tree plus its own copy of the running virtual servers.
   LoadOptions worker;
-  worker.reuse_virtual_server = reuse_from(fast->reused, r.running.virtual_servers);
+  std::vector<VirtualServer> base = r.running.virtual_servers;
+  take_from(fast->reused, base, worker);
   auto rebuilt = parse_tree(fast->stub_tree, "t.yaml", worker);
   EXPECT_TRUE(rebuilt);
   if (rebuilt) {
     EXPECT_EQ(*rebuilt, *full);
     EXPECT_EQ(marks_of(*rebuilt), marks_of(*full));
   }
+  // A worker that keeps no real servers reads a reused one's stub: the same addresses.
+  std::vector<VirtualServer> bare = r.running.virtual_servers;
+  for (VirtualServer& vs : bare) vs.real_servers.clear();
+  LoadOptions vrrp;
+  take_from(fast->reused, bare, vrrp);
+  auto stripped = parse_tree(fast->stub_tree, "t.yaml", vrrp);
+  EXPECT_TRUE(stripped);
+  if (stripped) {
+    EXPECT_EQ(stripped->virtual_servers.size(), full->virtual_servers.size());
+    for (size_t i = 0; i < std::min(full->virtual_servers.size(), stripped->virtual_servers.size());
+         ++i) {
+      const VirtualServer& got = stripped->virtual_servers[i];
+      EXPECT_EQ(got.name, full->virtual_servers[i].name);
+      EXPECT_EQ(got.family, full->virtual_servers[i].family);
+      if (got.real_servers.empty()) continue;  // kept whole: the worker's own, without any
+      EXPECT_EQ(got.real_servers.size(), full->virtual_servers[i].real_servers.size());
+      if (got.real_servers.size() != full->virtual_servers[i].real_servers.size()) continue;
+      for (size_t k = 0; k < got.real_servers.size(); ++k)
+        EXPECT_EQ(got.real_servers[k].address, full->virtual_servers[i].real_servers[k].address);
+    }
+  }
   r.running = *full;
   r.parser.remember(text, "t.yaml", r.running);
   return fast;
 }
 
-size_t reused_count(const IncrementalLoad& load) {
+size_t reused_count(const IncrementalLoad& load, bool whole = true) {
   size_t n = 0;
-  for (const ReusedRun& run : load.reused) n += run.count;
+  for (const ReusedRun& run : load.reused)
+    if (run.whole() == whole) n += run.count;
   return n;
 }
 
@@ -104,7 +128,83 @@ TEST(ReloadParser, ChangedWeightReusesEveryOtherVirtualServer) {
   ASSERT_TRUE(fast);
   EXPECT_EQ(reused_count(*fast), 3u);
   EXPECT_EQ(fast->config.virtual_servers[1].real_servers[0].weight, 9);
-  EXPECT_EQ(fast->reused, (std::vector<ReusedRun>{{0, 0, 1, 0}, {2, 2, 2, 0}}));
+  // vs1's second real server is unchanged: taken from the running vs1.
+  EXPECT_EQ(fast->reused, (std::vector<ReusedRun>{{0, 0, 1, 0},
+                                                  {.index = 1, .previous = 1, .count = 1,
+                                                   .line_shift = 0, .rs = 1, .previous_rs = 1},
+                                                  {2, 2, 2, 0}}));
+}
+
+// A virtual server of `weights.size()` real servers 10.0.1.K, one line each but the third
+// (a block map with a check), so that items differ in length.
+std::string wide(int i, const std::vector<int>& weights, const std::vector<int>& order = {}) {
+  std::string out = "  - name: vs" + std::to_string(i) + "\n    address: 192.0.2." +
+                    std::to_string(i + 1) + ":80\n    real_servers:\n";
+  for (size_t n = 0; n < weights.size(); ++n) {
+    const size_t k = order.empty() ? n : static_cast<size_t>(order[n]);
+    const std::string address = "10.0.1." + std::to_string(k + 1) + ":80";
+    if (k == 2)
+      out += "      - address: " + address + "\n        weight: " + std::to_string(weights[k]) +
+             "\n        checks:\n          - {type: tcp, interval: 2s}\n";
+    else
+      out += "      - {address: " + address + ", weight: " + std::to_string(weights[k]) + "}\n";
+  }
+  return out + "    scheduler: wrr\n";
+}
+
+TEST(ReloadParser, AChangedRealServerLeavesTheOthersOfItsServerReused) {
+  auto r = start(file(wide(0, {1, 1, 1, 1}) + wide(1, {1, 1, 1, 1}) + wide(2, {1, 1, 1, 1})));
+  auto fast = reload_and_compare(r, file(wide(0, {1, 1, 1, 1}) + wide(1, {1, 1, 5, 1}) +
+                                         wide(2, {1, 1, 1, 1})));
+  ASSERT_TRUE(fast);
+  EXPECT_EQ(reused_count(*fast), 2u);
+  EXPECT_EQ(reused_count(*fast, false), 3u);
+  EXPECT_EQ(fast->config.virtual_servers[1].real_servers[2].weight, 5);
+  // The changed block item is one line longer: the real server after it moves down.
+  std::string grown = wide(1, {1, 1, 5, 1});
+  grown.insert(grown.find("        checks"), "        upper_threshold: 9\n");
+  auto longer = reload_and_compare(r, file(wide(0, {1, 1, 1, 1}) + grown + wide(2, {1, 1, 1, 1})));
+  ASSERT_TRUE(longer);
+  EXPECT_EQ(reused_count(*longer, false), 3u);
+}
+
+TEST(ReloadParser, AddedRemovedReorderedAndMovedRealServers) {
+  auto r = start(file(wide(0, {1, 1, 1, 1}) + wide(1, {2, 2, 2, 2})));
+  auto added = reload_and_compare(r, file(wide(0, {1, 1, 1, 1, 1}) + wide(1, {2, 2, 2, 2})));
+  ASSERT_TRUE(added);
+  EXPECT_EQ(reused_count(*added, false), 4u);
+  auto removed = reload_and_compare(r, file(wide(0, {1, 1, 1}) + wide(1, {2, 2, 2, 2})));
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(reused_count(*removed, false), 3u);
+  auto reordered =
+      reload_and_compare(r, file(wide(0, {1, 1, 1}, {2, 0, 1}) + wide(1, {2, 2, 2, 2})));
+  ASSERT_TRUE(reordered);
+  EXPECT_EQ(reused_count(*reordered, false), 3u);
+  // vs1 changed too: its 10.0.1.4 weight 2 and vs0's old items are one pool.
+  auto moved = reload_and_compare(r, file(wide(0, {1, 1, 2}, {2, 0, 1}) + wide(1, {2, 2, 2, 3})));
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(reused_count(*moved, false), 5u);
+}
+
+TEST(ReloadParser, ErrorsAmongReusedRealServersAreLeftToTheFullParse) {
+  auto r = start(file(wide(0, {1, 1, 1, 1}) + wide(1, {1, 1, 1, 1})));
+  // Two unchanged items, each reused, are now the same address: only the check across them
+  // sees it, and the full parse reports it at the second one.
+  std::string dup = wide(1, {1, 1, 1, 1});
+  dup.replace(dup.find("10.0.1.2:80"), 11, "10.0.1.1:80");
+  dup.replace(dup.find("10.0.1.4:80"), 11, "10.0.1.2:80");
+  const std::string text = file(wide(0, {1, 1, 1, 1}) + dup);
+  EXPECT_FALSE(r.parser.parse(text, "t.yaml", {}, r.running.virtual_servers));
+  auto full = parse_text(text, "t.yaml");
+  ASSERT_FALSE(full);
+  ASSERT_EQ(full.error().size(), 1u);
+  EXPECT_EQ(full.error()[0].mark.line, 5 + 11 + 4);
+  // A bad value next to reused real servers: the error at its line.
+  const std::string bad = file(wide(0, {1, 1, 1, 1}) + wide(1, {1, 70000, 1, 1}));
+  EXPECT_FALSE(r.parser.parse(bad, "t.yaml", {}, r.running.virtual_servers));
+  auto bad_full = parse_text(bad, "t.yaml");
+  ASSERT_FALSE(bad_full);
+  EXPECT_EQ(bad_full.error()[0].mark.line, 5 + 11 + 4);
 }
 
 TEST(ReloadParser, AddedLinesMoveTheMarksOfTheServersBelow) {
@@ -113,7 +213,10 @@ TEST(ReloadParser, AddedLinesMoveTheMarksOfTheServersBelow) {
                                          server(2)));
   ASSERT_TRUE(fast);
   EXPECT_EQ(reused_count(*fast), 2u);
-  EXPECT_EQ(fast->reused, (std::vector<ReusedRun>{{1, 1, 2, 1}}));
+  // vs0 read again, its two real servers (one line further down) reused.
+  EXPECT_EQ(fast->reused, (std::vector<ReusedRun>{{.index = 0, .previous = 0, .count = 2,
+                                                   .line_shift = 1, .rs = 0, .previous_rs = 0},
+                                                  {1, 1, 2, 1}}));
 }
 
 TEST(ReloadParser, AddedRemovedAndReorderedServers) {
@@ -227,6 +330,28 @@ TEST(TextLayout, CutsSectionsAndItems) {
   EXPECT_EQ(text.substr(layout->vs_items[0].begin,
                         layout->vs_items[0].end - layout->vs_items[0].begin),
             server(0));
+}
+
+TEST(TextLayout, CutsRealServersOfAnItem) {
+  const std::string item = wide(0, {1, 1, 1, 1});
+  auto spans = detail::scan_real_servers(item);
+  ASSERT_TRUE(spans);
+  ASSERT_EQ(spans->size(), 4u);
+  EXPECT_EQ((*spans)[0].line, 3);
+  EXPECT_EQ((*spans)[3].line, 3 + 2 + 4);
+  EXPECT_EQ(item.substr((*spans)[1].begin, (*spans)[1].end - (*spans)[1].begin),
+            "      - {address: 10.0.1.2:80, weight: 1}\n");
+  EXPECT_TRUE(detail::scan_real_servers(item + "  # after\n\n"));
+  std::string inside = item;
+  inside.insert(inside.find("      - {address: 10.0.1.2"), "      # here\n");
+  EXPECT_FALSE(detail::scan_real_servers(inside));
+  for (const char* odd : {"\"", "'", "|", ">", "["}) {
+    std::string text = item;
+    text.insert(text.find("2:80, weight") + 12, odd);
+    EXPECT_FALSE(detail::scan_real_servers(text)) << odd;
+  }
+  EXPECT_FALSE(detail::scan_real_servers("  - name: a\n    real_servers: []\n"));
+  EXPECT_FALSE(detail::scan_real_servers("  - real_servers:\n      - {address: a}\n"));
 }
 
 TEST(TextLayout, OddIndentationLeavesTheListWhole) {
