@@ -388,7 +388,8 @@ void Supervisor::reload(std::optional<Responder> requester) {
     for (const auto& e : loaded.error()) errors.push_back(e.to_string());
     return reject(errors, std::to_string(errors.size()) + " error(s) in " + options_.config_path);
   }
-  active_ = ActiveConfig{.generation = active_.generation + 1, .parsed = std::move(*loaded)};
+  ActiveConfig replaced = std::move(active_);
+  active_ = ActiveConfig{.generation = replaced.generation + 1, .parsed = std::move(*loaded)};
   if (reused.empty()) {
     active_.tree = std::move(tree);
   } else {
@@ -406,6 +407,7 @@ void Supervisor::reload(std::optional<Responder> requester) {
     core::log_error(group.error().message());
   reload_.emplace();
   reload_->generation = active_.generation;
+  reload_->replaced = std::move(replaced);
   if (requester) reload_->requesters.push_back(*requester);
   for (auto& w : workers_) {
     // A worker that is down gets this configuration when it starts again.
@@ -414,6 +416,9 @@ void Supervisor::reload(std::optional<Responder> requester) {
       send_reload_config(*w);
     }
   }
+  core::log_debug("reload: generation " + std::to_string(active_.generation) + " sent to " +
+                  std::to_string(reload_->waiting.size()) + " workers " +
+                  ms(std::chrono::steady_clock::now() - parse_start) + " after the parse began");
   // Once the workers have their work: cutting the text again is on nobody's critical path.
   reload_parser_.remember(std::move(*text), options_.config_path, active_.parsed);
   reload_->timeout = loop_.schedule_after(kReloadTimeout, [this] {

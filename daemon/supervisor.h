@@ -73,6 +73,9 @@ class Supervisor {
     std::vector<std::string> worker_errors;
     std::vector<Responder> requesters;
     core::Handle timeout;
+    // The configuration the reload replaced, freed once the workers applied the new one, so
+    // that freeing it (40,000 real servers) is not between the parse and their start.
+    std::optional<ActiveConfig> replaced;
   };
   struct PendingStatus {
     std::function<void(const nlohmann::json&)> done;
