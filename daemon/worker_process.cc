@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 
@@ -42,16 +44,21 @@ size_t command_line_size = 0;
 
 // libsystemd's journal socket (sd_journal_send keeps it open once used): a forked worker keeps
 // it, for closing it under libsystemd would make its next message go to whatever fd reuses it.
+// libsystemd sends to /run/systemd/journal/socket by address, so the socket is an unnamed,
+// unconnected datagram socket (a connected one to that path is accepted too).
 bool is_journal_socket(int fd) {
-  sockaddr_un peer{};
-  socklen_t len = sizeof peer;
   int type = 0;
   socklen_t type_len = sizeof type;
   if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_DGRAM)
     return false;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0 ||
-      peer.sun_family != AF_UNIX)
-    return false;
+  sockaddr_un self{};
+  socklen_t len = sizeof self;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) != 0 ||
+      self.sun_family != AF_UNIX || len > offsetof(sockaddr_un, sun_path))
+    return false;  // not unix, or bound to a name: not libsystemd's
+  sockaddr_un peer{};
+  len = sizeof peer;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) return errno == ENOTCONN;
   return std::strcmp(peer.sun_path, "/run/systemd/journal/socket") == 0;
 }
 
