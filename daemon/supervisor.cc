@@ -75,8 +75,10 @@ std::string ms(core::Duration d) {
 }  // namespace
 
 bool worker_needed(const config::Config& config, const std::string& kind) {
-  // The vrrp and checker workers always run (DESIGN.md: they are the standing processes, and
-  // status always lists them); the checker idles without virtual servers.
+  // Without virtual servers the checker has no check to run, no IPVS service to program and
+  // no drain to apply (drains name a virtual server); without a sync section it leaves the
+  // kernel's sync daemons alone. VRRP tracks only configured virtual servers.
+  if (kind == "checker") return !config.virtual_servers.empty() || config.sync.has_value();
   return kind != "snmp" || config.snmp.has_value();
 }
 
@@ -237,14 +239,20 @@ void Supervisor::release_in_worker() {
   ::malloc_trim(0);
 }
 
-void Supervisor::start_needed_workers() {
-  if (!worker_needed(active_.parsed, "snmp")) return;
-  // One still stopping from an earlier reload does not count: it is on its way out.
-  if (WorkerProcess* w = find_worker("snmp"); w && !w->stopping()) return;
-  core::log_info("the configuration needs the snmp worker: starting it");
-  add_worker("snmp");
-  if (auto spawned = workers_.back()->spawn(); !spawned)
-    core::log_error("snmp worker: " + spawned.error().message() + "; retrying");
+std::vector<std::string> Supervisor::start_needed_workers() {
+  std::vector<std::string> started;
+  for (const char* kind : {"checker", "snmp"}) {
+    if (!worker_needed(active_.parsed, kind)) continue;
+    // One still stopping from an earlier reload does not count: it is on its way out.
+    if (WorkerProcess* w = find_worker(kind); w && !w->stopping()) continue;
+    core::log_info(std::string("the configuration needs the ") + kind + " worker: starting it");
+    add_worker(kind);
+    if (auto spawned = workers_.back()->spawn(); !spawned)
+      core::log_error(std::string(kind) + " worker: " + spawned.error().message() + "; retrying");
+    else
+      started.push_back(kind);
+  }
+  return started;
 }
 
 void Supervisor::retire_unneeded(const std::string& kind) {
@@ -311,7 +319,7 @@ void Supervisor::on_worker_message(WorkerProcess& worker, nlohmann::json& m) {
   const std::string type = json_string(m, "type");
   if (type == "ready") {
     note_worker_base(worker, m);
-    on_worker_ready(worker);
+    on_worker_ready(worker, m);
   } else if (type == "applied") {
     note_worker_base(worker, m);
     on_worker_applied(worker, m);
@@ -347,11 +355,15 @@ void Supervisor::on_worker_message(WorkerProcess& worker, nlohmann::json& m) {
   }
 }
 
-void Supervisor::on_worker_ready(WorkerProcess& worker) {
+void Supervisor::on_worker_ready(WorkerProcess& worker, const nlohmann::json& m) {
   worker.set_ready(true);
+  // A worker the reload started has applied the reload's generation.
+  if (reload_ && json_u64(m, "generation") == reload_->generation &&
+      reload_->waiting.erase(worker.name()) && reload_->waiting.empty())
+    finish_reload();
   if (announced_ready_) {
-    core::log_info("worker " + worker.name() + " ready again (restart " +
-                   std::to_string(worker.restarts()) + ")");
+    core::log_info("worker " + worker.name() + (worker.restarts() == 0 ? " ready" : " ready again") +
+                   " (restart " + std::to_string(worker.restarts()) + ")");
     notifier_.status(status_line());
     return;
   }
@@ -409,8 +421,8 @@ void Supervisor::reload(std::optional<Responder> requester) {
   }
   if (auto metrics = apply_metrics_listen(); !metrics)
     core::log_error(metrics.error().message() + "; /metrics is off until the next reload");
-  start_needed_workers();
-  retire_unneeded("snmp");
+  const std::vector<std::string> started = start_needed_workers();
+  retire_unneeded("snmp");  // the checker only once it has applied this reload (finish_reload)
   accept_filter_.apply(active_.parsed);
   slim_active_config();
   if (auto group = control_->set_read_group(active_.parsed.control.read_group); !group)
@@ -426,6 +438,8 @@ void Supervisor::reload(std::optional<Responder> requester) {
       send_reload_config(*w);
     }
   }
+  // Started for this generation (on_worker_started sent it): done when it says ready.
+  reload_->waiting.insert(started.begin(), started.end());
   core::log_debug("reload: generation " + std::to_string(active_.generation) + " sent to " +
                   std::to_string(reload_->waiting.size()) + " workers " +
                   ms(std::chrono::steady_clock::now() - parse_start) + " after the parse began");
@@ -469,6 +483,8 @@ void Supervisor::finish_reload() {
   for (const auto& e : done.worker_errors)
     core::log_error("reload generation " + std::to_string(done.generation) + ": " + e);
   core::log_info("reload complete: generation " + std::to_string(done.generation));
+  // After the checker applied the generation: it has deleted the IPVS services it released.
+  if (done.generation == active_.generation) retire_unneeded("checker");
   late_trims_.schedule(loop_);  // the parse's heap
   notifier_.ready(status_line());
   nlohmann::json reply = {{"ok", done.worker_errors.empty()}, {"generation", done.generation}};

@@ -72,7 +72,20 @@ nlohmann::json Supervisor::processes_json() const {
                     {"restarts", w->restarts()},
                     {"running", w->running()},
                     {"ready", w->ready()},
+                    {"needed", worker_needed(active_.parsed, w->name())},
                     {"uptime_s", w->running() ? seconds(now - w->started_at()) : 0.0}});
+  }
+  // The checker is a standing process: listed while the configuration does not need it too,
+  // saying so, so that a reader does not take its absence for a crash.
+  if (std::ranges::none_of(workers_, [](const auto& w) { return w->name() == "checker"; })) {
+    list.push_back({{"name", "checker"},
+                    {"pid", 0},
+                    {"restarts", 0},
+                    {"running", false},
+                    {"ready", false},
+                    {"needed", false},
+                    {"reason", kCheckerNotNeeded},
+                    {"uptime_s", 0.0}});
   }
   return list;
 }
@@ -187,6 +200,13 @@ core::Status Supervisor::apply_metrics_listen() {
 void Supervisor::forward_command(const std::string& worker_name, const nlohmann::json& request,
                                  const Responder& responder) {
   WorkerProcess* worker = find_worker(worker_name);
+  if (!worker_needed(active_.parsed, worker_name)) {
+    responder.send({{"ok", false},
+                    {"error", "the " + worker_name + " worker is not running (" +
+                                  (worker_name == "checker" ? kCheckerNotNeeded : "not needed") +
+                                  ")"}});
+    return;
+  }
   if (!worker || !worker->ready()) {
     responder.send({{"ok", false}, {"error", "the " + worker_name + " worker is not running"}});
     return;

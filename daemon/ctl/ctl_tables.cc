@@ -108,9 +108,12 @@ void print_status(std::FILE* out, const json& s) {
                s.value("ready", false) ? "ready" : "starting");
   std::fprintf(out, "\n%-12s %8s %9s %9s\n", "PROCESS", "PID", "RESTARTS", "UPTIME");
   for (const auto& p : list(s, "processes")) {
-    std::fprintf(out, "%-12s %8s %9s %9s\n", str(p, "name").c_str(),
-                 p.value("running", true) ? str(p, "pid").c_str() : "down",
-                 str(p, "restarts").c_str(), fmt_seconds(p.value("uptime_s", 0.0)).c_str());
+    // A worker the configuration does not need is "idle", not "down" (which means a crash).
+    const bool idle = !p.value("needed", true) && !p.value("running", false);
+    std::fprintf(out, "%-12s %8s %9s %9s%s\n", str(p, "name").c_str(),
+                 idle ? "idle" : p.value("running", true) ? str(p, "pid").c_str() : "down",
+                 str(p, "restarts").c_str(), fmt_seconds(p.value("uptime_s", 0.0)).c_str(),
+                 idle ? ("  (" + str(p, "reason") + ")").c_str() : "");
   }
   const json instances = instances_of(s);
   if (!instances.empty()) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "tests/netns/daemon_harness.h"
 
 namespace hadirector::testing {
@@ -186,47 +188,81 @@ TEST_F(SupervisorTest, RefusesASecondDaemonOnTheSameRuntimeDir) {
   EXPECT_EQ(daemon_.status()["generation"], 1);  // the first one is unharmed
 }
 
-// Without virtual servers the checker worker still runs (status always lists the standing
-// workers) and idles: its sections of the status are empty and drain says there is no such
-// virtual server. Reloads that add and remove virtual servers keep the same worker.
-TEST(SupervisorWorkers, CheckerIdlesWithoutVirtualServersAndKeepsRunningAcrossReloads) {
+// Without virtual servers (nor a sync section) the checker worker is not started: status
+// lists it as not needed (not as down), drain says why, readiness does not wait for it. A
+// reload adding a virtual server starts it, and the reload completes once it checks that
+// server; a reload removing them all stops it again, without counting a restart.
+TEST(SupervisorWorkers, CheckerRunsOnlyWhileVirtualServersNeedIt) {
   const std::string full = kConfig;
   const std::string vrrp_only = full.substr(0, full.find("virtual_servers:"));
+  // A TCP check on loopback's discard port, closed here: the checker's verdict is "down".
+  const std::string checked = vrrp_only +
+                              "virtual_servers:\n  - name: web-http\n    address: 192.0.2.100:80\n"
+                              "    real_servers:\n      - address: 127.0.0.1:9\n"
+                              "        checks: [{type: tcp, interval: 200ms, timeout: 100ms,"
+                              " fall: 1}]\n";
   DaemonHarness d{vrrp_only};
   d.start();
   ASSERT_TRUE(d.wait_notify("READY=1")) << d.log();
-  auto names = [&] {
-    std::vector<std::string> out;
-    const auto status = d.status();
-    for (const auto& p : status["processes"]) out.push_back(p["name"]);
-    return out;
+  auto checker_entry = [&] {
+    const nlohmann::json status = d.status();
+    for (const auto& p : status["processes"])
+      if (p["name"] == "checker") return p;
+    return nlohmann::json();
   };
-  EXPECT_EQ(names(), (std::vector<std::string>{"supervisor", "vrrp", "checker"}));
-  const pid_t checker = d.worker_pid("checker");
-  EXPECT_GT(checker, 0);
   auto s = d.status();
   EXPECT_EQ(s["ready"], true);
+  std::vector<std::string> names;
+  for (const auto& p : s["processes"]) names.push_back(p["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"supervisor", "vrrp", "checker"}));
+  nlohmann::json idle = checker_entry();
+  EXPECT_EQ(idle["running"], false);
+  EXPECT_EQ(idle["needed"], false);
+  EXPECT_EQ(idle["pid"], 0);
+  EXPECT_EQ(idle["restarts"], 0);
+  EXPECT_NE(idle.value("reason", "").find("no virtual servers"), std::string::npos) << idle;
   EXPECT_EQ(s["virtual_servers"], nlohmann::json::array());
   EXPECT_FALSE(s.contains("unanswered")) << s.dump();
-  auto servers = d.ctl({"servers"});
-  EXPECT_EQ(servers.exit_code, 0) << servers.out << servers.err;
+  EXPECT_EQ(d.log().find("worker checker started"), std::string::npos) << d.log();
+  // The text status says idle and why, not down.
+  auto text = d.ctl({"status"});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_TRUE(std::regex_search(text.out, std::regex(R"(\nchecker +idle .*no virtual servers)")))
+      << text.out;
   auto drained = d.ctl({"drain", "web-http", "198.51.100.11:80"});
   EXPECT_NE(drained.exit_code, 0);
-  EXPECT_NE((drained.out + drained.err).find("no virtual server named 'web-http'"),
-            std::string::npos)
+  EXPECT_NE((drained.out + drained.err).find("no virtual servers"), std::string::npos)
       << drained.out << drained.err;
 
-  d.write_config(kConfig);
-  ASSERT_EQ(d.ctl({"reload"}).exit_code, 0) << d.log();
-  ASSERT_TRUE(eventually([&] { return d.status()["virtual_servers"].size() == 1; })) << d.log();
-  EXPECT_EQ(d.worker_pid("checker"), checker);
+  d.write_config(checked);
+  auto added = d.ctl({"reload"});
+  ASSERT_EQ(added.exit_code, 0) << added.out << added.err << d.log();
+  EXPECT_TRUE(d.wait_log("the configuration needs the checker worker: starting it")) << d.log();
+  // The reload completed once the new checker applied generation 2.
+  nlohmann::json started = checker_entry();
+  EXPECT_EQ(started["running"], true) << started;
+  EXPECT_EQ(started["ready"], true) << started;
+  EXPECT_EQ(started["needed"], true) << started;
+  const pid_t checker = started.value("pid", 0);
+  ASSERT_GT(checker, 0);
+  ASSERT_TRUE(eventually([&] {
+    auto v = d.status()["virtual_servers"];
+    return v.size() == 1 && v[0]["real_servers"][0].value("state", "") == "down";
+  }))
+      << d.status().dump() << d.log();
 
   d.write_config(vrrp_only);
   ASSERT_EQ(d.ctl({"reload"}).exit_code, 0) << d.log();
-  ASSERT_TRUE(eventually([&] { return d.status()["virtual_servers"].empty(); })) << d.log();
-  EXPECT_EQ(d.worker_pid("checker"), checker);  // the same worker, not restarted
-  EXPECT_EQ(d.worker_restarts("checker"), 0);
-  EXPECT_EQ(d.status()["ready"], true);
+  EXPECT_TRUE(d.wait_log("the configuration leaves the checker worker nothing to do")) << d.log();
+  ASSERT_TRUE(eventually([&] { return checker_entry().value("needed", true) == false; }))
+      << d.status().dump();
+  EXPECT_TRUE(eventually([&] { return ::kill(checker, 0) != 0; })) << "checker still alive";
+  EXPECT_EQ(checker_entry()["restarts"], 0);
+  EXPECT_EQ(d.log().find("worker checker killed"), std::string::npos) << d.log();
+  s = d.status();
+  EXPECT_EQ(s["ready"], true);
+  EXPECT_EQ(s["generation"], 3);
+  EXPECT_EQ(s["virtual_servers"], nlohmann::json::array());
 }
 
 }  // namespace
