@@ -104,7 +104,9 @@ core::Status Supervisor::start() {
                                                 std::to_string(loaded.error().size()) +
                                                 " error(s)");
   }
-  reload_parser_.remember(*text, options_.config_path, *loaded);
+  // Moved, not copied: the text left in this frame would stay in every forked worker for
+  // good (they never return from spawn() below), 150 KB at 1,000 instances.
+  reload_parser_.remember(std::move(*text), options_.config_path, *loaded);
   active_ = ActiveConfig{.generation = 1, .tree = std::move(tree), .parsed = std::move(*loaded)};
 
   // The control socket's group may traverse the runtime dir; nobody else may look into
@@ -233,8 +235,12 @@ void Supervisor::add_worker(const std::string& kind) {
 }
 
 void Supervisor::release_in_worker() {
-  active_ = ActiveConfig{};
-  reload_parser_.forget();  // the running file's text, kept for the next reload
+  // Destroyed through a move, not assigned an empty value: a std::string assigned an empty
+  // (short) string keeps its buffer, the configuration's tree (145 KB at 1,000 instances).
+  { const ActiveConfig gone = std::move(active_); }
+  { const config::ReloadParser gone = std::move(reload_parser_); }  // the running file's text
+  reload_parser_.forget();
+  { const AcceptFilter gone = std::move(accept_filter_); }  // instance names
   std::deque<std::pair<uint64_t, std::string>>().swap(recent_events_);
   ::malloc_trim(0);
 }

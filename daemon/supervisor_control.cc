@@ -229,6 +229,9 @@ void Supervisor::on_worker_event(WorkerProcess& worker, const nlohmann::json& ev
   stamped["source"] = worker.name();
   recent_events_.emplace_back(
       event_seq_, stamped.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // The dump grew by doubling: up to half of each kept text was slack (~80 KB of the 1,000
+  // events a large configuration's start keeps).
+  recent_events_.back().second.shrink_to_fit();
   if (recent_events_.size() > kRecentEvents) recent_events_.pop_front();
   std::erase_if(event_subscribers_, [&](const Responder& r) { return !r.send(stamped); });
   if (WorkerProcess* snmp = find_worker("snmp"); snmp && snmp->ready())
