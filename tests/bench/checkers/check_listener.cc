@@ -7,8 +7,8 @@
 // open when the request asks for it (HTTP/1.1 without "Connection: close").
 // Prints one JSON object on stdout at the end.
 //   usage: bench_check_listener ADDRESS TCP_PORT0 TCP_COUNT HTTP_PORT0 HTTP_COUNT
-//          INTERVAL_MS WARMUP_S DURATION_S
-// It prints "ready" on stderr once every port listens. Benchmark code: no fuzzing, no
+//          INTERVAL_MS WARMUP_S DURATION_S [LINGER_S [TAP_INTERFACE]]
+// TAP_INTERFACE (default lo) is where the SYNs arrive. It prints "ready" on stderr once every port listens. Benchmark code: no fuzzing, no
 // hostility expected, but a peer that misbehaves only loses its connection.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -91,11 +91,11 @@ int listen_on(const in_addr& address, int port) {
   return fd;
 }
 
-// A packet socket on `lo` that sees the SYNs (without ACK) to ADDRESS on ports
+// A packet socket on `interface` that sees the SYNs (without ACK) to ADDRESS on ports
 // [port0, port0 + count). A packet socket bound to one protocol runs its filter before it copies
-// anything, so the other packets cost the senders (the checker, whose softirq delivers them on
-// loopback) one short filter run each; a raw TCP socket would clone every TCP packet first.
-int syn_tap(const in_addr& address, int port0, int count) {
+// anything, so the other packets cost whoever receives them (on lo, the checker, whose softirq
+// delivers them) one short filter run each; a raw TCP socket would clone every TCP packet first.
+int syn_tap(const char* interface, const in_addr& address, int port0, int count) {
   // Protocol 0: the socket receives nothing until bind(), after the filter is on (a socket
   // made with ETH_P_IP receives at once, unfiltered, from every interface).
   const int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -124,11 +124,11 @@ int syn_tap(const in_addr& address, int port0, int count) {
   sockaddr_ll at{};
   at.sll_family = AF_PACKET;
   at.sll_protocol = htons(ETH_P_IP);
-  at.sll_ifindex = static_cast<int>(if_nametoindex("lo"));
+  at.sll_ifindex = static_cast<int>(if_nametoindex(interface));
   if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) != 0 ||
       setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big) != 0 ||
       bind(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0) {
-    std::perror("SYN tap on lo");
+    std::perror((std::string("SYN tap on ") + interface).c_str());
     std::exit(2);
   }
   return fd;
@@ -177,10 +177,10 @@ void print_kind(Kind& k, double seconds, bool last) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 9 && argc != 10) {
+  if (argc < 9 || argc > 11) {
     std::fprintf(stderr,
                  "usage: %s ADDRESS TCP_PORT0 TCP_COUNT HTTP_PORT0 HTTP_COUNT INTERVAL_MS "
-                 "WARMUP_S DURATION_S [LINGER_S]\n",
+                 "WARMUP_S DURATION_S [LINGER_S [TAP_INTERFACE]]\n",
                  argv[0]);
     return 2;
   }
@@ -193,7 +193,8 @@ int main(int argc, char** argv) {
   const int64_t duration_ns = std::atoll(argv[8]) * 1'000'000'000;
   // Keeps serving, unmeasured, after the window: a profiler that attaches slowly (perf under
   // TCG) still sees the checker in its steady state, not every probe failing.
-  const int64_t linger_ns = argc == 10 ? std::atoll(argv[9]) * 1'000'000'000 : 0;
+  const int64_t linger_ns = argc >= 10 ? std::atoll(argv[9]) * 1'000'000'000 : 0;
+  const char* tap_interface = argc == 11 ? argv[10] : "lo";
 
   rlimit nofile{};
   getrlimit(RLIMIT_NOFILE, &nofile);
@@ -218,7 +219,7 @@ int main(int argc, char** argv) {
       l.slot_of.push_back(i);
     }
   }
-  const int tap = syn_tap(address, tcp0, tcp_n);
+  const int tap = syn_tap(tap_interface, address, tcp0, tcp_n);
   constexpr uint64_t kTapTag = kConnTag - 1;
   epoll_event tap_ev{EPOLLIN, {}};
   tap_ev.data.u64 = kTapTag;
