@@ -438,8 +438,9 @@ void Supervisor::reload(std::optional<Responder> requester) {
   reload_->replaced = std::move(replaced);
   if (requester) reload_->requesters.push_back(*requester);
   for (auto& w : workers_) {
-    // A worker that is down gets this configuration when it starts again.
-    if (w->running() && w->ready()) {
+    // A worker that is down gets this configuration when it starts again; one being retired
+    // gets none (it would only delay the reload).
+    if (w->running() && w->ready() && !w->stopping()) {
       reload_->waiting.insert(w->name());
       send_reload_config(*w);
     }

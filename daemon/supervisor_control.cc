@@ -96,7 +96,7 @@ void Supervisor::gather_status(std::function<void(const nlohmann::json&)> done) 
   pending.done = std::move(done);
   core::Duration wait = kStatusTimeout;
   for (auto& w : workers_) {
-    if (!w->ready()) continue;
+    if (!w->ready() || w->stopping()) continue;  // a retiring worker has nothing to report
     // A worker applying a large configuration answers only when done (seconds for 10,000
     // virtual servers): the status says so at once rather than waiting for it.
     if (reload_ && reload_->waiting.contains(w->name())) {
