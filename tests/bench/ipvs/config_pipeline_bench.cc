@@ -2,6 +2,7 @@
 // file, generated here): the supervisor's parse and encode, a worker's decode and schema pass,
 // for a start and for a reload that changes 1 % of the weights. Native, no IPVS: the phases the
 // VM bench (run.sh) can only show in debug logs, here repeatable under perf.
+//   usage: bench_config_pipeline [S R ROUNDS PATH REPEAT] (REPEAT: reloads per start)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
   int reals = argc > 2 ? std::atoi(argv[2]) : 20;
   int rounds = argc > 3 ? std::atoi(argv[3]) : 3;
   const std::string path = argc > 4 ? argv[4] : "/etc/hadirector/bench.yaml";
+  // Reloads per start (more than 1 to profile the reload alone).
+  const int repeat = argc > 5 ? std::atoi(argv[5]) : 1;
   const std::string texts[2] = {generate(servers, reals, false), generate(servers, reals, true)};
   for (int round = 0; round < rounds; ++round) {
     // Start: the full parse, remembered for the reload; the worker decodes the whole tree.
@@ -59,25 +62,30 @@ int main(int argc, char** argv) {
     if (!worker_first) return fail(worker_first.error());
     std::printf("BENCH config.start.%d supervisor_ms=%.1f worker_ms=%.1f tree_bytes=%zu\n",
                 servers * reals, parse, decode, tree.size());
-    // Reload with 1 % of the weights changed: the incremental parse and the worker's delta.
-    t0 = std::chrono::steady_clock::now();
-    hadirector::config::ReloadParser parser;
-    parser.remember(texts[0], path, *first);
-    const double remember = ms_since(t0);
-    t0 = std::chrono::steady_clock::now();
-    std::vector<hadirector::config::ReusedRun> reused;
-    auto second = hadirector::daemon::load_config_reload(texts[1], path, parser,
-                                                         first->virtual_servers, tree, reused);
-    const double reparse = ms_since(t0);
-    if (!second) return fail(second.error());
-    t0 = std::chrono::steady_clock::now();
-    auto worker_second = load_config_tree(tree, path, reused, worker_first->virtual_servers);
-    const double redecode = ms_since(t0);
-    if (!worker_second) return fail(worker_second.error());
-    if (!(*worker_second == *second)) return fail({{{path, 0, 0}, "worker and supervisor differ"}});
-    std::printf("BENCH config.reload.%d remember_ms=%.1f supervisor_ms=%.1f worker_ms=%.1f "
-                "tree_bytes=%zu reused_runs=%zu\n",
-                servers * reals, remember, reparse, redecode, tree.size(), reused.size());
+    for (int again = 0; again < repeat; ++again) {
+      // Reload with 1 % of the weights changed: the incremental parse and the worker's delta.
+      auto previous = worker_first->virtual_servers;  // what load_config_tree moves from
+      t0 = std::chrono::steady_clock::now();
+      hadirector::config::ReloadParser parser;
+      parser.remember(texts[0], path, *first);
+      const double remember = ms_since(t0);
+      t0 = std::chrono::steady_clock::now();
+      std::vector<hadirector::config::ReusedRun> reused;
+      auto second = hadirector::daemon::load_config_reload(texts[1], path, parser,
+                                                           first->virtual_servers, tree, reused);
+      const double reparse = ms_since(t0);
+      if (!second) return fail(second.error());
+      t0 = std::chrono::steady_clock::now();
+      auto worker_second = load_config_tree(tree, path, reused, previous);
+      const double redecode = ms_since(t0);
+      if (!worker_second) return fail(worker_second.error());
+      if (!(*worker_second == *second))
+        return fail({{{path, 0, 0}, "worker and supervisor differ"}});
+      std::printf(
+          "BENCH config.reload.%d remember_ms=%.1f supervisor_ms=%.1f worker_ms=%.1f "
+          "tree_bytes=%zu reused_runs=%zu\n",
+          servers * reals, remember, reparse, redecode, tree.size(), reused.size());
+    }
   }
   return 0;
 }

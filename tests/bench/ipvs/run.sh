@@ -2,7 +2,8 @@
 # IPVS programming benchmark, hadirector against keepalived 2.2.7, in the qemu VM with Debian's
 # kernel (tests/kernel/vm-run.sh; the host kernel has no IPVS). Prints BENCH lines (README.md).
 #   usage: run.sh BUILD_DIR [--quick] [GUEST_OPTION...] [SxR...]
-# Guest options (ipvs.guest.sh): --log-level L, --logs DIR, --only hadirector|keepalived.
+# Guest options (ipvs.guest.sh): --log-level L, --logs DIR, --only hadirector|keepalived,
+# --validate (the completion detectors against changes made at known times; one size).
 # SxR sizes replace the default ones.
 set -euo pipefail
 build=${1:?usage: run.sh BUILD_DIR [--quick] [GUEST_OPTION...] [SxR...]}
@@ -14,6 +15,7 @@ options=()
 while (($#)); do
   case $1 in
     --quick) sizes="50x20" ;;
+    --validate) options+=("$1"); sizes=${sizes%% *} ;;
     --log-level | --logs | --only) options+=("$1" "$2"); shift ;;
     *x*) [[ ${custom:-} ]] || sizes=""; custom=1; sizes+=" $1" ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
