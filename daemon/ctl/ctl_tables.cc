@@ -112,7 +112,8 @@ void print_status(std::FILE* out, const json& s) {
     const bool idle = !p.value("needed", true) && !p.value("running", false);
     std::fprintf(out, "%-12s %8s %9s %9s%s\n", str(p, "name").c_str(),
                  idle ? "idle" : p.value("running", true) ? str(p, "pid").c_str() : "down",
-                 str(p, "restarts").c_str(), fmt_seconds(p.value("uptime_s", 0.0)).c_str(),
+                 str(p, "restarts").c_str(),
+                 idle ? "-" : fmt_seconds(p.value("uptime_s", 0.0)).c_str(),
                  idle ? ("  (" + str(p, "reason") + ")").c_str() : "");
   }
   const json instances = instances_of(s);
