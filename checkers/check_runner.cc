@@ -88,8 +88,10 @@ void CheckRunner::finish_probe(uint64_t probe_id, ProbeResult result) {
   if (!probing_ || probe_id != probe_id_) return;
   probing_ = false;
   timeout_timer_.cancel();
-  // One clock read: where the clock is not in the vDSO (HPET in the qemu VM) each is a syscall.
-  const core::TimePoint now = scheduler_.now();
+  // At most one clock read: where the clock is not in the vDSO (HPET in the qemu VM) each is a
+  // syscall. A checker that read it for a batch of answers says when (never before the start).
+  const core::TimePoint now =
+      result.ended ? std::max(*result.ended, started_) : scheduler_.now();
   result.latency = now - started_;
   std::optional<Transition> transition = tracker_.record(result);
   due_ = next_due(due_, next_delay(), now);

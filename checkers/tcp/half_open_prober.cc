@@ -4,6 +4,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <time.h>
+
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -21,6 +23,15 @@ constexpr core::Duration kRouteLifetime = std::chrono::seconds(30);
 constexpr size_t kBatch = 64;         // messages per sendmmsg / recvmmsg call
 constexpr size_t kAnswerBytes = 128;  // the filter cuts answers to 80 bytes
 constexpr int kSocketBuffer = 4 << 20;
+
+// The route cache's clock: the kernel's last tick, read in the vDSO even where the precise
+// clock is a system call (HPET in the qemu VM, where a read per SYN was one system call per
+// probe). Same epoch as CLOCK_MONOTONIC; a tick's error is nothing against 30 s.
+core::TimePoint coarse_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return core::TimePoint(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
 
 std::unordered_map<core::EventLoop*, std::weak_ptr<HalfOpenProber>>& registry() {
   static std::unordered_map<core::EventLoop*, std::weak_ptr<HalfOpenProber>> probers;
@@ -134,7 +145,7 @@ core::Status HalfOpenProber::open(Family& family) {
 
 core::Result<IpAddress> HalfOpenProber::source_for(Family& family, const IpAddress& peer,
                                                    const dgram::SocketAddress& to) {
-  const core::TimePoint now = loop_.now();
+  const core::TimePoint now = coarse_now();
   if (auto it = routes_.find(peer); it != routes_.end() && it->second.expires > now)
     return it->second.source;
   // connect() on a UDP socket is the kernel's route lookup, source address selection included;
@@ -193,12 +204,14 @@ void HalfOpenProber::flush() {
 void HalfOpenProber::report_failures() {
   std::vector<std::pair<Ticket, int>> failed = std::move(failed_);
   failed_.clear();
+  if (failed.empty()) return;
+  const core::TimePoint at = loop_.now();
   for (const auto& [ticket, error] : failed) {
     auto it = pending_.find(ticket);
     if (it == pending_.end()) continue;  // cancelled meanwhile
     Client* client = it->second;
     pending_.erase(it);
-    client->on_answer(Answer::kSendFailed, error);
+    client->on_answer(Answer::kSendFailed, error, at);
   }
 }
 
@@ -240,7 +253,7 @@ void HalfOpenProber::flush(Family& family, bool defer_failures) {
     if (it == pending_.end()) continue;
     Client* client = it->second;
     pending_.erase(it);
-    client->on_answer(Answer::kSendFailed, error);
+    client->on_answer(Answer::kSendFailed, error, loop_.now());
   }
   queue.clear();
   flushing_ = false;
@@ -263,6 +276,7 @@ void HalfOpenProber::receive(Family& family) {
     }
     const int got = ::recvmmsg(family.raw.get(), messages, kBatch, MSG_DONTWAIT, nullptr);
     if (got <= 0) return;  // EAGAIN: all read (other errors: the level-triggered watch retries)
+    const core::TimePoint at = loop_.now();  // for the whole batch: it arrived before now
     for (int i = 0; i < got; ++i) {
       const std::string_view datagram(buffers[i], std::min<size_t>(messages[i].msg_len,
                                                                    kAnswerBytes));
@@ -271,13 +285,13 @@ void HalfOpenProber::receive(Family& family) {
         ++counters_.malformed;
         continue;
       }
-      deliver(segment, family.v6 ? address_of(names[i]) : segment.source);
+      deliver(segment, family.v6 ? address_of(names[i]) : segment.source, at);
     }
     if (static_cast<size_t>(got) < kBatch) return;
   }
 }
 
-void HalfOpenProber::deliver(const Segment& segment, const IpAddress& from) {
+void HalfOpenProber::deliver(const Segment& segment, const IpAddress& from, core::TimePoint at) {
   if (segment.destination_port != (from.v6 ? v6_ : v4_).port) {  // the filter's job; be sure
     ++counters_.unmatched;
     return;
@@ -291,7 +305,7 @@ void HalfOpenProber::deliver(const Segment& segment, const IpAddress& from) {
   Client* client = it->second;
   pending_.erase(it);
   client->on_answer(segment.kind == SegmentKind::kSynAck ? Answer::kListening : Answer::kRefused,
-                    0);
+                    0, at);
 }
 
 }  // namespace hadirector::checkers::tcp

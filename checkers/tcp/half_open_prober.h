@@ -28,8 +28,9 @@ class HalfOpenProber : public std::enable_shared_from_this<HalfOpenProber> {
   class Client {
    public:
     // Called once per probe from the loop, unless cancelled first; `error` is errno for
-    // kSendFailed. The probe is already forgotten: the client may start the next one.
-    virtual void on_answer(Answer answer, int error) = 0;
+    // kSendFailed; `at` is when the answer (or the failure) was seen, read once for a batch.
+    // The probe is already forgotten: the client may start the next one.
+    virtual void on_answer(Answer answer, int error, core::TimePoint at) = 0;
 
    protected:
     ~Client() = default;
@@ -106,7 +107,7 @@ class HalfOpenProber : public std::enable_shared_from_this<HalfOpenProber> {
   void flush(Family& family, bool defer_failures);
   void report_failures();
   void receive(Family& family);
-  void deliver(const Segment& segment, const IpAddress& from);
+  void deliver(const Segment& segment, const IpAddress& from, core::TimePoint at);
 
   core::EventLoop& loop_;
   Family v4_, v6_;

@@ -116,18 +116,24 @@ class HalfOpenChecker final : public Checker, private HalfOpenProber::Client {
   std::string key() const override { return key_; }
 
  private:
-  void on_answer(HalfOpenProber::Answer answer, int error) override {
+  void on_answer(HalfOpenProber::Answer answer, int error, core::TimePoint at) override {
     ticket_.reset();
+    ProbeResult result;
     switch (answer) {
       case HalfOpenProber::Answer::kListening:
-        return finish(ProbeResult::success(listening_));
+        result = ProbeResult::success(listening_);
+        break;
       case HalfOpenProber::Answer::kRefused:
-        return finish(ProbeResult::failure("connect-refused", refused_));
+        result = ProbeResult::failure("connect-refused", refused_);
+        break;
       case HalfOpenProber::Answer::kSendFailed: {
         net::IoResult io = net::io_error("send", error);
-        return finish(ProbeResult::failure(io.reason, io.detail));
+        result = ProbeResult::failure(io.reason, io.detail);
+        break;
       }
     }
+    result.ended = at;
+    finish(std::move(result));
   }
   void finish(ProbeResult result) {
     Done done = std::move(done_);

@@ -84,6 +84,27 @@ TEST_F(RunnerTest, ProbesStartOneIntervalApartWhateverTheirLatency) {
   EXPECT_EQ(log_->starts, 3);
 }
 
+TEST_F(RunnerTest, AnswerTimeGivenByTheCheckerIsUsedInsteadOfTheClock) {
+  CheckTiming timing;
+  timing.interval = 5s;
+  auto runner = make_runner(timing);
+  to_first_probe("k", 5s);
+  const core::TimePoint started = clock_.now();
+  clock_.advance(300ms);
+  ProbeResult result = ProbeResult::success();
+  result.ended = started + 120ms;  // read once for a batch, before the clock moved on
+  log_->answer(result);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].result.latency, 120ms);
+  // A time before the probe's start (a clock the runner does not share) is no latency at all.
+  clock_.advance(5s - 300ms);
+  ASSERT_EQ(log_->starts, 2);
+  result.ended = started;
+  log_->answer(result);
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[1].result.latency, 0s);
+}
+
 TEST_F(RunnerTest, ProbeThatOverrunsTheIntervalIsFollowedAtOnce) {
   CheckTiming timing;
   timing.interval = 1s;

@@ -18,7 +18,7 @@ using Answer = HalfOpenProber::Answer;
 
 struct Recorder final : HalfOpenProber::Client {
   std::vector<Answer> answers;
-  void on_answer(Answer answer, int) override { answers.push_back(answer); }
+  void on_answer(Answer answer, int, core::TimePoint) override { answers.push_back(answer); }
 };
 
 class HalfOpenProberTest : public ::testing::Test {
