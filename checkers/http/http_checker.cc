@@ -4,6 +4,9 @@
 #include <openssl/evp.h>
 #include <strings.h>
 
+#include <optional>
+#include <utility>
+
 #include "checkers/http/http_response.h"
 #include "checkers/net/exchange_checker.h"
 #include "checkers/param_reader.h"
@@ -73,8 +76,13 @@ class HttpChecker final : public net::ExchangeChecker {
   net::ExchangeRequest make_request() const override {
     net::ExchangeRequest request;
     request.payload = request_;
+    parsed_.reset();
     request.complete = [this](std::string_view received) {
-      return parse_http_response(received, false, options_).status != ParseStatus::kNeedMore;
+      ParseOutcome out = parse_http_response(received, false, options_);
+      const bool done = out.status != ParseStatus::kNeedMore;
+      parsed_.reset();
+      if (done) parsed_.emplace(std::move(out), received.size());
+      return done;
     };
     request.tls = tls_;
     if (tls_) request.tls_peer = tls_peer();
@@ -96,7 +104,12 @@ class HttpChecker final : public net::ExchangeChecker {
   Verdict judge(const net::ExchangeOutcome& outcome) const override {
     if (outcome.received.empty() && outcome.eof)
       return {ProbeResult::failure("connection-closed", "closed without a response")};
-    ParseOutcome parsed = parse_http_response(outcome.received, outcome.eof, options_);
+    // The completeness test already parsed these bytes (the same bytes: nothing is appended
+    // after it said complete); with the connection closed since, they read differently.
+    const bool reuse = parsed_ && !outcome.eof && parsed_->second == outcome.received.size();
+    ParseOutcome parsed = reuse ? std::move(parsed_->first)
+                                : parse_http_response(outcome.received, outcome.eof, options_);
+    parsed_.reset();
     if (parsed.status != ParseStatus::kComplete)
       return {ProbeResult::failure("http-bad-response", parsed.status == ParseStatus::kError
                                                             ? parsed.error
@@ -124,6 +137,9 @@ class HttpChecker final : public net::ExchangeChecker {
   std::shared_ptr<net::TlsClientContext> tls_;
   std::string request_;
   ParseOptions options_;
+  // The completeness test's last finished parse and the size it read, for judge(): a response
+  // is parsed once per probe instead of twice. Reset by each new request.
+  mutable std::optional<std::pair<ParseOutcome, size_t>> parsed_;
 };
 
 }  // namespace

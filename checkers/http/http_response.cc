@@ -60,7 +60,7 @@ bool parse_header(std::string_view line, HttpResponse& out) {
   return true;
 }
 
-const std::string* header(const HttpResponse& r, const std::string& name) {
+const std::string* header(const HttpResponse& r, std::string_view name) {
   for (const auto& [k, v] : r.headers)
     if (k == name) return &v;
   return nullptr;
@@ -164,6 +164,7 @@ ParseOutcome parse_http_response(std::string_view data, bool eof, const ParseOpt
   size_t pos = 0;
   for (;;) {
     HttpResponse r;
+    r.headers.reserve(8);  // a typical response's: one allocation instead of growing 1, 2, 4
     bool http10 = false;
     auto status_line = next_line(data, pos);
     if (!status_line) {
