@@ -235,6 +235,23 @@ def wait_for_checker(proc, daemon, limit_s=120):
     raise RuntimeError(f"{daemon}: no checker process after {limit_s} s")
 
 
+def syscall_rates(path, checks_per_s):
+    """Per event: mean count per 1 s interval of `perf stat -I` over the checks a second."""
+    sums, intervals = {}, {}
+    try:
+        with open(path) as f:
+            for line in f:
+                fields = line.strip().split(",")
+                if len(fields) < 4 or line.startswith("#") or not fields[1].isdigit():
+                    continue
+                event = fields[3].split(":")[-1]
+                sums[event] = sums.get(event, 0) + int(fields[1])
+                intervals[event] = intervals.get(event, 0) + 1
+    except OSError:
+        return None
+    return {e: sums[e] / intervals[e] / checks_per_s for e in sums}
+
+
 def perf_summary(data, out):
     """Symbols by inclusive share (system calls with what they lead to), read in the guest
     whose kernel recorded them."""
@@ -273,12 +290,12 @@ def measure(daemon, args, pid):
         (["ip", "netns", "exec", SERVERS_NS] if netns else []) +
         [args.listener, ADDRESS, str(TCP_PORT0), str(args.tcp), str(HTTP_PORT0), str(args.http),
          str(args.interval * 1000), str(args.warmup), str(args.duration),
-         str(PERF_LINGER if args.perf else 0), SRV_VETH if netns else "lo"],
+         str(PERF_LINGER if args.perf or args.syscalls else 0), SRV_VETH if netns else "lo"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if listener.stderr.readline().strip() != "ready":
         raise RuntimeError("listener did not start: " + listener.stderr.read())
     started = time.monotonic()
-    perf = None
+    perf = stat = None
     try:
         if args.perf:  # a call-graph profile of the checker, for a look later (perf report)
             # Started with the warm-up: perf takes tens of seconds to attach under TCG, and
@@ -287,6 +304,12 @@ def measure(daemon, args, pid):
                                      f"{RUN}/perf-{daemon}.data", "--", "sleep",
                                      str(args.duration)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if args.syscalls:  # system calls a second, counted in 1 s intervals once perf attached
+            stat = subprocess.Popen(["perf", "stat", "-x", ",", "-I", "1000", "-e",
+                                     "raw_syscalls:sys_enter,syscalls:sys_enter_clock_gettime",
+                                     "-p", str(pid), "-o", f"{RUN}/syscalls-{daemon}.csv",
+                                     "--", "sleep", str(args.duration)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(max(0.0, args.warmup - (time.monotonic() - started)))
         cpu0, wake0, idle0, t0 = cpu_ns(pid), wakeups(pid), cpu_idle_s(), time.monotonic()
         drops0 = backlog_drops()
@@ -294,17 +317,23 @@ def measure(daemon, args, pid):
         cpu1, wake1, idle1, t1 = cpu_ns(pid), wakeups(pid), cpu_idle_s(), time.monotonic()
         drops1 = backlog_drops()
         mem = memory_kib(pid)
-        out, err = listener.communicate(timeout=60 + (PERF_LINGER if args.perf else 0))
+        out, err = listener.communicate(
+            timeout=60 + (PERF_LINGER if args.perf or args.syscalls else 0))
         if listener.returncode != 0:
             raise RuntimeError(f"listener exited with {listener.returncode}: {err[-2000:]}")
         if perf is not None:
             perf.wait(timeout=120)
+        if stat is not None:
+            stat.wait(timeout=120)
     finally:
         if listener.poll() is None:
             listener.kill()
             listener.wait()
     result = json.loads(out)
     probes = result["tcp"]["probes"] + result["http"]["probes"]
+    if args.syscalls and probes:
+        result["syscalls_per_check"] = syscall_rates(f"{RUN}/syscalls-{daemon}.csv",
+                                                     probes / args.duration)
     cpu_s = (cpu1 - cpu0) / 1e9
     # Busy time of each CPU over the window: with --servers netns, CPU 0 is the director's
     # (the daemon, its softirqs, the answers' receive path) and CPU 1 the servers'.
@@ -401,6 +430,8 @@ def main():
     ap.add_argument("--hadirectord", help="another hadirectord binary (default: the build's)")
     ap.add_argument("--perf", action="store_true",
                     help="perf record the checker during the window (last-run/perf-*.data)")
+    ap.add_argument("--syscalls", action="store_true",
+                    help="count the checker's system calls (all, clock_gettime) per check")
     ap.add_argument("--quick", action="store_true", help="1,000 tcp + 200 http, short window")
     ap.add_argument("--servers", choices=["netns", "local"], default="netns",
                     help="netns: the real servers in a namespace on the other CPU (default); "
