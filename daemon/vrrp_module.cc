@@ -67,9 +67,12 @@ core::Status VrrpModule::ensure_io() {
     io_ = std::move(*io);
   }
   if (!sockets_) sockets_ = std::make_unique<vrrp::VrrpSocketRegistry>(io_.open_socket);
-  if (!deps_)
+  if (!deps_) {
+    late_timer_log_.emplace(ctx_.loop, 5, std::chrono::seconds(10));
     deps_.emplace(ctx_.loop, *sockets_, *io_.addresses, *io_.links, *io_.gratuitous,
-                  [this](const vrrp::TransitionRecord& r) { on_transition(r); });
+                  [this](const vrrp::TransitionRecord& r) { on_transition(r); },
+                  &*late_timer_log_);
+  }
   if (!groups_)
     groups_ = std::make_unique<vrrp::SyncGroups>(io_.launcher, [this](const std::string& n) {
       auto it = instances_.find(n);

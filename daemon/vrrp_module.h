@@ -94,6 +94,7 @@ class VrrpModule final : public WorkerModule {
   core::ChildRunner runner_;
   VrrpIo io_;
   std::unique_ptr<vrrp::VrrpSocketRegistry> sockets_;
+  std::optional<core::RateLimitedLog> late_timer_log_;  // one for every instance (InstanceDeps)
   std::optional<vrrp::InstanceDeps> deps_;  // every instance's doors, held by reference
   // The settings consulted after configure (global, scripts, sync groups): without the
   // instances, which keep their own configuration (a second copy was ~600 KB at 1,000).

@@ -305,7 +305,7 @@ void VrrpInstance::start_timer(Timer& timer, core::TimePoint deadline) {
     if (late > kLateTimer) {
       ++counters_.late_timers;
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(late).count();
-      drop_log().log(
+      (deps_.late_timer_log ? *deps_.late_timer_log : drop_log()).log(
           core::LogLevel::kWarning, "late-timer",
           "vrrp instance " + config_.name + ": timer fired " + std::to_string(ms) + " ms late",
           {{"HADIRECTOR_INSTANCE", config_.name}, {"HADIRECTOR_EVENT", "vrrp-late-timer"}});

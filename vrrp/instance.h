@@ -52,6 +52,10 @@ struct InstanceDeps {
   LinkMonitor& links;
   GratuitousSender& gratuitous;
   std::function<void(const TransitionRecord&)> on_transition;  // after the log line
+  // Late timers are logged through this one limiter when given: a busy loop makes every
+  // instance late at once, and a limiter made per instance logged 1,000 lines and kept ~350
+  // bytes in each for good. Null: each instance's own drop log.
+  core::RateLimitedLog* late_timer_log = nullptr;
 };
 
 // Received adverts dropped, by reason (DropReason), the array made by the first drop: most
