@@ -418,13 +418,14 @@ def bench_lines(hd, ka, args, prefix="", label=""):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", required=True, help="build directory")
-    ap.add_argument("--tcp", type=int, default=10000)
-    ap.add_argument("--http", type=int, default=2000)
+    # Defaults: 10000, 2000, settle 10, warm-up 8, duration 20; --quick changes those not given.
+    ap.add_argument("--tcp", type=int)
+    ap.add_argument("--http", type=int)
     ap.add_argument("--interval", type=int, default=1, help="seconds")
-    ap.add_argument("--settle", type=int, default=10,
+    ap.add_argument("--settle", type=int,
                     help="seconds between the checker process appearing and the listener")
-    ap.add_argument("--warmup", type=int, default=8, help="seconds before the window")
-    ap.add_argument("--duration", type=int, default=20, help="seconds of measurement")
+    ap.add_argument("--warmup", type=int, help="seconds before the window")
+    ap.add_argument("--duration", type=int, help="seconds of measurement")
     ap.add_argument("--only", choices=DAEMONS)
     ap.add_argument("--host-load", default="?", help="the host's load average (run.sh)")
     ap.add_argument("--hadirectord", help="another hadirectord binary (default: the build's)")
@@ -432,13 +433,18 @@ def main():
                     help="perf record the checker during the window (last-run/perf-*.data)")
     ap.add_argument("--syscalls", action="store_true",
                     help="count the checker's system calls (all, clock_gettime) per check")
-    ap.add_argument("--quick", action="store_true", help="1,000 tcp + 200 http, short window")
+    ap.add_argument("--quick", action="store_true",
+                    help="1,000 tcp + 200 http, settle 15, warm-up 5, duration 8")
     ap.add_argument("--servers", choices=["netns", "local"], default="netns",
                     help="netns: the real servers in a namespace on the other CPU (default); "
                          "local: on the director's lo, nothing pinned (the earlier setup)")
     args = ap.parse_args()
-    if args.quick:
-        args.tcp, args.http, args.settle, args.warmup, args.duration = 1000, 200, 5, 5, 8
+    # keepalived needs a while after its start to settle into its schedule: at 5 s it was
+    # often still catching up in the window, which inflated its CPU per check.
+    defaults = ((1000, 200, 15, 5, 8) if args.quick else (10000, 2000, 10, 8, 20))
+    for name, value in zip(("tcp", "http", "settle", "warmup", "duration"), defaults):
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     args.listener = os.path.join(args.build, "tests/bench/checkers/bench_check_listener")
     args.hadirectord = args.hadirectord or os.path.join(args.build, "daemon/hadirectord")
     args.keepalived = "/usr/sbin/keepalived"
