@@ -405,7 +405,7 @@ def bench_lines(hd, ka, args, prefix="", label=""):
         ("director_cpu_per_check", "us", ("director_us_per_check",), "<= 0.5*ka"),
         ("servers_cpu", "% of one core", ("servers_cpu_pct",), "-"),
         # Packets the input backlogs dropped in the window (each a false timeout): 0 expected.
-        ("backlog_drops", "packets", ("backlog_drops",), "0"),
+        ("backlog_drops", "packets", ("backlog_drops",), "== 0"),
         ("checker_wakeups", "/s", ("wakeups_per_s",), "-"),
         ("checker_rss", "MiB", ("rss_mib",), "-"),
         ("checker_pss", "MiB", ("pss_mib",), "-"),
