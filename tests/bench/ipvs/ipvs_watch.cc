@@ -176,28 +176,64 @@ void poll_pass(DestDumper& ipvs, std::vector<PendingService>& pending, Outcome& 
   ++out.passes;
 }
 
-int wait_for(DestDumper& ipvs, std::vector<PendingService> pending, double limit, int sleep_ms) {
-  const std::vector<PendingService> all = pending;
+// Rest between passes, relative to the last pass: the detector uses at most 1 / (1 + this) of a
+// CPU. The bench runs it at a real-time priority, so a pass is never delayed by the daemon.
+constexpr double kIdleFactor = 3;
+// Services checked every sleep while none has changed yet (a few, so waiting is cheap).
+constexpr size_t kSample = 8;
+
+// Checks kSample pending services from `cursor` on (rotating); true when one is in state.
+bool sample(DestDumper& ipvs, std::vector<PendingService>& pending, size_t& cursor, Outcome& out) {
+  for (size_t i = 0; i < std::min(kSample, pending.size()); ++i) {
+    PendingService& s = pending[cursor++ % pending.size()];
+    const double sent = now();
+    ++out.dumps;
+    if (in_state(ipvs, s)) return true;
+    s.last_miss = sent;
+  }
+  return false;
+}
+
+// Waits for every pending service to show its state. Until one does, only a rotating sample is
+// checked every `sleep_ms`; from then on (a daemon changes the table in a burst) whole passes
+// over the services still pending, resting kIdleFactor times as long as the next pass should take.
+Outcome poll_until_done(DestDumper& ipvs, std::vector<PendingService>& pending, double limit,
+                        int sleep_ms) {
   Outcome out;
-  poll_pass(ipvs, pending, out);  // before the action: a service already in state is a bad spec
-  const size_t already = all.size() - pending.size();
-  std::printf("ready\n");
-  std::fflush(stdout);
   const double start = now();
   const bool trace = std::getenv("IPVS_WATCH_TRACE") != nullptr;  // each pass on stderr
-  while (!pending.empty()) {
-    if (now() - start > limit) {
-      std::printf("timeout %zu of %zu services pending\n", pending.size(), all.size());
-      return 0;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
+  const auto rest = std::chrono::duration<double>(sleep_ms / 1e3);
+  bool changing = false;
+  size_t cursor = 0;
+  double pass_time = 0;
+  while (!pending.empty() && now() - start <= limit) {
+    std::this_thread::sleep_for(
+        std::max(rest, std::chrono::duration<double>(kIdleFactor * pass_time)));
+    if (!changing && !(changing = sample(ipvs, pending, cursor, out))) continue;
     const double pass_start = now();
     const size_t before = pending.size();
     poll_pass(ipvs, pending, out);
+    // The next pass is over the services left: rest for what that one will take.
+    pass_time = (now() - pass_start) * static_cast<double>(pending.size()) / before;
     if (trace) {
       std::fprintf(stderr, "ipvs_watch: pass at %.3f s: %zu -> %zu pending, %.1f ms\n",
                    pass_start - start, before, pending.size(), (now() - pass_start) * 1e3);
     }
+  }
+  return out;
+}
+
+int wait_for(DestDumper& ipvs, std::vector<PendingService> pending, double limit, int sleep_ms) {
+  const std::vector<PendingService> all = pending;
+  Outcome first;
+  poll_pass(ipvs, pending, first);  // before the action: a service already in state is a bad spec
+  const size_t already = all.size() - pending.size();
+  std::printf("ready\n");
+  std::fflush(stdout);
+  Outcome out = poll_until_done(ipvs, pending, limit, sleep_ms);
+  if (!pending.empty()) {
+    std::printf("timeout %zu of %zu services pending\n", pending.size(), all.size());
+    return 0;
   }
   // A reached state is never undone by the daemons timed here: every service must still show it.
   const auto missing =

@@ -22,5 +22,10 @@ while (($#)); do
   esac
   shift
 done
-exec "$here/../../kernel/vm-run.sh" --timeout 3000 -- "$here/ipvs.guest.sh" "$build" \
-  "${options[@]}" $sizes
+# The host's load (other builds slow the emulator): with every figure.
+echo "host load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+rc=0
+"$here/../../kernel/vm-run.sh" --timeout 3000 -- "$here/ipvs.guest.sh" "$build" \
+  "${options[@]}" $sizes || rc=$?
+echo "host load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+exit "$rc"
