@@ -247,6 +247,7 @@ class Reader {
       case Node::Kind::kMap:
         if (!get_count(n)) return false;
         node.entries.reserve(n);
+        node.key_marks.reserve(n);
         for (uint64_t i = 0; i < n; ++i) {
           std::string key;
           Mark key_mark;
