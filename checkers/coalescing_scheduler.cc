@@ -20,6 +20,21 @@ core::TimePoint CoalescingScheduler::slot_end(core::TimePoint when) const {
   return when + (rem > core::Duration::zero() ? slot_ - rem : -rem);
 }
 
+CoalescingScheduler::Ticket* CoalescingScheduler::take_ticket(core::TimePoint slot, uint64_t id) {
+  if (free_tickets_ == nullptr) {
+    constexpr size_t kBlock = 256;
+    ticket_blocks_.push_back(std::make_unique<Ticket[]>(kBlock));
+    for (size_t i = 0; i < kBlock; ++i) {
+      ticket_blocks_.back()[i].next_free = free_tickets_;
+      free_tickets_ = &ticket_blocks_.back()[i];
+    }
+  }
+  Ticket* ticket = free_tickets_;
+  free_tickets_ = ticket->next_free;
+  *ticket = Ticket{slot, id, nullptr};
+  return ticket;
+}
+
 core::Handle CoalescingScheduler::schedule_at(core::TimePoint when, std::function<void()> fn) {
   const core::TimePoint slot = slot_end(when);
   const uint64_t id = next_id_++;
@@ -27,7 +42,12 @@ core::Handle CoalescingScheduler::schedule_at(core::TimePoint when, std::functio
   ++live_;
   // While firing, fire() re-arms once at the end; otherwise only an earlier slot needs it.
   if (firing_calls_ == nullptr && (!timer_ || slot < armed_at_)) arm(slot);
-  return core::Handle([this, slot, id] { cancel(slot, id); });
+  // The Handle calls this once (cancelled, destroyed or replaced), after its call ran or not.
+  return core::Handle([this, ticket = take_ticket(slot, id)] {
+    cancel(ticket->slot, ticket->id);
+    ticket->next_free = free_tickets_;
+    free_tickets_ = ticket;
+  });
 }
 
 bool CoalescingScheduler::cancel_in(Calls& calls, uint64_t id) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -43,6 +44,15 @@ class CoalescingScheduler final : public core::Scheduler {
     std::function<void()> fn;  // empty once cancelled
   };
   using Calls = std::vector<Call>;
+  // What a Handle needs to find its call: kept here, so the Handle's cancel function captures
+  // two pointers, which std::function holds inline (slot, id and `this` did not fit: a heap
+  // allocation per scheduled call, two per probe). Recycled when the Handle lets go.
+  struct Ticket {
+    core::TimePoint slot;
+    uint64_t id = 0;
+    Ticket* next_free = nullptr;
+  };
+  Ticket* take_ticket(core::TimePoint slot, uint64_t id);
   void fire();
   void arm(core::TimePoint when);
   void cancel(core::TimePoint slot, uint64_t id);
@@ -59,6 +69,8 @@ class CoalescingScheduler final : public core::Scheduler {
   Calls* firing_calls_ = nullptr;  // the slot being run, taken out of slots_
   core::Handle timer_;  // the one underlying timer, at calls_' first slot
   core::TimePoint armed_at_{};
+  std::vector<std::unique_ptr<Ticket[]>> ticket_blocks_;
+  Ticket* free_tickets_ = nullptr;
 };
 
 }  // namespace hadirector::checkers

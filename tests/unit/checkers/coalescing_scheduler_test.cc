@@ -88,5 +88,31 @@ TEST_F(CoalescingTest, EarlierCallReArmsTheUnderlyingTimer) {
   EXPECT_EQ(base_.next_deadline(), t0_ + 100ms);
 }
 
+TEST_F(CoalescingTest, HandlesOutlivingTheirCallOrCancelledInAnyOrderStayIndependent) {
+  // More live handles than one block of recycled tickets, released out of order, some after
+  // their call ran (a runner's next-probe handle is replaced only after the probe started).
+  std::vector<int> ran(1000, 0);
+  std::vector<core::Handle> handles;
+  for (int i = 0; i < 1000; ++i)
+    handles.push_back(clock_.schedule_at(t0_ + 1ms + (i % 7) * 4ms, [&ran, i] { ++ran[i]; }));
+  for (int i = 0; i < 1000; i += 3) handles[i].cancel();
+  base_.advance(8ms);  // the first two slots fire
+  for (int i = 1; i < 1000; i += 3) handles[i] = core::Handle();  // after their call or before
+  // Tickets just freed are reused by new calls; a stale release must not touch those.
+  std::vector<int> again(600, 0);
+  std::vector<core::Handle> more;
+  for (int i = 0; i < 600; ++i)
+    more.push_back(clock_.schedule_at(t0_ + 9ms, [&again, i] { ++again[i]; }));
+  base_.advance(40ms);
+  handles.clear();  // the rest, after their calls ran
+  for (int i = 0; i < 1000; ++i) {
+    const bool fired_first = i % 7 < 2;  // slots ending at 4 and 8 ms
+    const int want = i % 3 == 0 ? 0 : (i % 3 == 1 ? (fired_first ? 1 : 0) : 1);
+    EXPECT_EQ(ran[i], want) << "call " << i;
+  }
+  for (int i = 0; i < 600; ++i) EXPECT_EQ(again[i], 1) << "new call " << i;
+  EXPECT_EQ(clock_.pending(), 0u);
+}
+
 }  // namespace
 }  // namespace hadirector::checkers
