@@ -183,7 +183,7 @@ VrrpModule::InstanceChanges VrrpModule::changes_to(
     auto it = instances_.find(cfg.name);
     if (it == instances_.end()) {
       out.added.push_back(cfg.name);
-    } else if (!(it->second.instance->config() == cfg)) {
+    } else if (!it->second.instance->config().matches(cfg)) {
       out.changed.push_back(cfg.name);
     }
   }
@@ -202,13 +202,13 @@ void VrrpModule::attach_tracking(Entry& entry) {
   vrrp::VrrpInstance* instance = entry.instance.get();
   // Nothing tracked, the usual case at scale: no tracker, whose four subscriptions cost ~750
   // bytes per instance (its result would be the neutral one).
-  if (instance->config().track == config::Track{}) {
+  if (instance->config().track() == config::Track{}) {
     entry.tracking.reset();
     push_tracking(*instance, {});
     return;
   }
   entry.tracking = std::make_unique<vrrp::InstanceTracking>(
-      instance->config().track, config_.vrrp.scripts, *io_.links, states_,
+      instance->config().track(), config_.vrrp.scripts, *io_.links, states_,
       [this, instance](const vrrp::TrackingResult& r) { push_tracking(*instance, r); });
   push_tracking(*instance, entry.tracking->result());
 }
@@ -261,7 +261,7 @@ void VrrpModule::on_transition(const vrrp::TransitionRecord& r) {
   auto it = instances_.find(r.instance);
   if (it != instances_.end()) {
     Entry& entry = it->second;
-    for (auto& argv : vrrp::notify_commands(entry.instance->config().notify, "INSTANCE",
+    for (auto& argv : vrrp::notify_commands(entry.instance->config().notify(), "INSTANCE",
                                             r.instance, r.to, r.priority)) {
       if (!entry.notify) entry.notify = std::make_unique<vrrp::NotifyQueue>(io_.launcher);
       entry.notify->push(std::move(argv), config_.global.script_user);

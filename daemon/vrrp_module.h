@@ -81,7 +81,7 @@ class VrrpModule final : public WorkerModule {
   // Hands tracking to the instance, replaced by the demotion weight while demoted.
   void push_tracking(vrrp::VrrpInstance& instance, const vrrp::TrackingResult& result);
   void open_demotions(const config::Config& config);
-  bool demotion_applies(const config::VrrpInstance& config) const;
+  bool demotion_applies(const vrrp::InstanceSettings& config) const;
   nlohmann::json set_demoted(const std::string& name, bool on);
   void apply_scripts(const config::Config& config);
   void apply_files(const config::Config& config);

@@ -19,7 +19,7 @@ bool VrrpModule::demoted(const std::string& name) const {
   return i && demotion_applies(i->config());
 }
 
-bool VrrpModule::demotion_applies(const config::VrrpInstance& config) const {
+bool VrrpModule::demotion_applies(const vrrp::InstanceSettings& config) const {
   return config.priority < 255 && demotions_.demoted(config.name);
 }
 

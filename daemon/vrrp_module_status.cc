@@ -30,9 +30,9 @@ nlohmann::json counters_json(const vrrp::InstanceCounters& c) {
 }
 
 // Which keys an authenticated instance holds and signs with: ids only, never a secret.
-nlohmann::json authentication_json(const config::VrrpInstance& cfg) {
-  if (!cfg.authentication) return nullptr;
-  const config::Authentication& a = *cfg.authentication;
+nlohmann::json authentication_json(const vrrp::InstanceSettings& cfg) {
+  if (!cfg.authentication()) return nullptr;
+  const config::Authentication& a = *cfg.authentication();
   nlohmann::json ids = nlohmann::json::array();
   for (const auto& key : a.keys) ids.push_back(key.id);
   return {{"type", "hmac-sha256"},

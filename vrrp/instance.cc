@@ -47,8 +47,8 @@ const std::string* interned_reason(const std::string& reason) {
   return &*codes.insert(reason).first;
 }
 
-VrrpInstance::VrrpInstance(config::VrrpInstance config, const InstanceDeps& deps)
-    : config_(std::move(config)), deps_(deps) {
+VrrpInstance::VrrpInstance(const config::VrrpInstance& config, const InstanceDeps& deps)
+    : config_(config), deps_(deps) {
   machine_.emplace(machine_params());
   receive_ = receive_params();
 }
@@ -84,16 +84,16 @@ ReceiveParams VrrpInstance::receive_params() const {
     p.virtual_addresses.push_back(to_vrrp_address(vip.addr));
   p.checksum = config_.checksum_pseudo_header ? ChecksumPolicy::kPseudoHeaderOnly
                                               : ChecksumPolicy::kMessageOnlyOnly;
-  if (config_.unicast) {
+  if (config_.unicast()) {
     p.unicast = true;
-    for (const auto& peer : config_.unicast->peers)
+    for (const auto& peer : config_.unicast()->peers)
       p.unicast_peers.push_back(to_vrrp_address(peer));
   }
   apply_auth(p);
-  if (config_.auth_password) {
+  if (config_.auth_password()) {
     p.auth_type = AuthType::kSimpleText;
-    std::copy_n(config_.auth_password->begin(),
-                std::min(config_.auth_password->size(), p.auth_password.size()),
+    std::copy_n(config_.auth_password()->begin(),
+                std::min(config_.auth_password()->size(), p.auth_password.size()),
                 p.auth_password.begin());
   }
   return p;
@@ -109,7 +109,7 @@ void VrrpInstance::start() {
     // address after the primary, or as secondary); VIPs come and go without a lookup.
     const bool matters =
         c->added ? !source_ : source_ && to_vrrp_address(c->prefix.addr) == *source_;
-    if (c->ifindex == ifindex_ && !config_.unicast && matters) refresh_source_soon();
+    if (c->ifindex == ifindex_ && !config_.unicast() && matters) refresh_source_soon();
   });
   if (!bind()) {
     link_up_ = false;
@@ -193,11 +193,11 @@ void VrrpInstance::follow_backup() { feed(GroupBackup{}); }
 bool VrrpInstance::same_identity(const config::VrrpInstance& next) const {
   return next.interface == config_.interface && next.vrid == config_.vrid &&
          next.family == config_.family && next.vmac == config_.vmac &&
-         next.unicast.has_value() == config_.unicast.has_value();
+         next.unicast.has_value() == config_.unicast().has_value();
 }
 
 void VrrpInstance::update(const config::VrrpInstance& next) {
-  const config::VrrpInstance old = std::exchange(config_, next);
+  const InstanceSettings old = std::exchange(config_, InstanceSettings(next));
   receive_ = receive_params();
   const bool master = machine_->state() == State::kMaster;
   // VIPs: only the difference, and only while we hold them.
@@ -213,8 +213,8 @@ void VrrpInstance::update(const config::VrrpInstance& next) {
     add_vips(added);
     announce(added);
   }
-  if (config_.unicast &&
-      config_.unicast->source != (old.unicast ? old.unicast->source : std::nullopt))
+  if (config_.unicast() &&
+      config_.unicast()->source != (old.unicast() ? old.unicast()->source : std::nullopt))
     refresh_source();
   const bool protocol_changed =
       old.version != next.version || old.advert_interval != next.advert_interval ||

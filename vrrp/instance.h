@@ -21,6 +21,7 @@
 #include "daemon/core/log.h"
 #include "daemon/core/scheduler.h"
 #include "vrrp/drop_reason.h"
+#include "vrrp/instance_settings.h"
 #include "vrrp/io/address_manager.h"
 #include "vrrp/io/garp.h"
 #include "vrrp/io/link_monitor.h"
@@ -113,8 +114,8 @@ class VrrpInstance {
  public:
   using WantMasterFn = std::function<void(const std::string& instance)>;
 
-  VrrpInstance(config::VrrpInstance config, const InstanceDeps& deps);
-  VrrpInstance(config::VrrpInstance, InstanceDeps&&) = delete;  // would dangle
+  VrrpInstance(const config::VrrpInstance& config, const InstanceDeps& deps);
+  VrrpInstance(const config::VrrpInstance&, InstanceDeps&&) = delete;  // would dangle
   // Cancels timers and the socket subscription. Sends nothing: call stop() first for a
   // graceful exit.
   ~VrrpInstance();
@@ -158,7 +159,8 @@ class VrrpInstance {
   void update(const config::VrrpInstance& next);
 
   const std::string& name() const { return config_.name; }
-  const config::VrrpInstance& config() const { return config_; }
+  // Its configuration, compact (vrrp/instance_settings.h): to_config() for the whole struct.
+  const InstanceSettings& config() const { return config_; }
   State state() const { return machine_->state(); }
   int effective_priority() const;
   std::chrono::microseconds master_adver_interval() const {
@@ -219,7 +221,7 @@ class VrrpInstance {
   }
   core::RateLimitedLog& drop_log();
 
-  config::VrrpInstance config_;
+  InstanceSettings config_;
   const InstanceDeps& deps_;
   std::optional<StateMachine> machine_;  // in place: always there (a pointer cost 24 bytes)
   ReceiveParams receive_;

@@ -21,8 +21,8 @@ struct timespec wall_clock() {
 int64_t VrrpInstance::wall_seconds() { return wall_clock().tv_sec; }
 
 void VrrpInstance::apply_auth(ReceiveParams& p) const {
-  if (!config_.authentication) return;
-  const config::Authentication& a = *config_.authentication;
+  if (!config_.authentication()) return;
+  const config::Authentication& a = *config_.authentication();
   for (const auto& key : a.keys)
     p.auth.keys.push_back(AuthKey{static_cast<uint8_t>(key.id), key.secret});
   p.auth.send_key = static_cast<uint8_t>(a.send_key);

@@ -43,8 +43,8 @@ bool VrrpInstance::bind() {
 
 // Off the advert path: looked up when the interface's addresses change, used on every send.
 void VrrpInstance::refresh_source() {
-  if (config_.unicast && config_.unicast->source) {
-    source_ = to_vrrp_address(*config_.unicast->source);
+  if (config_.unicast() && config_.unicast()->source) {
+    source_ = to_vrrp_address(*config_.unicast()->source);
     return;
   }
   auto found = receive_.family == Family::kIpv4
@@ -164,8 +164,8 @@ void VrrpInstance::send_advert(uint8_t priority) {
   const ChecksumVariant variant = config_.checksum_pseudo_header ? ChecksumVariant::kPseudoHeader
                                                                  : ChecksumVariant::kMessageOnly;
   std::vector<IpAddress> destinations;
-  if (config_.unicast) {
-    for (const auto& peer : config_.unicast->peers) destinations.push_back(to_vrrp_address(peer));
+  if (config_.unicast()) {
+    for (const auto& peer : config_.unicast()->peers) destinations.push_back(to_vrrp_address(peer));
   } else {
     destinations.push_back(vrrp_group(receive_.family));
   }

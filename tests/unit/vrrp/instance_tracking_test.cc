@@ -161,7 +161,7 @@ TEST_F(InstanceBehaviour, FloodOfBadPacketsIsCountedByReasonAndLoggedAtABoundedR
 TEST_F(InstanceBehaviour, UpdateChangesOnlyTheChangedVipsAndNeverTransitions) {
   elect();
   const size_t before = a_->transitions.size();
-  auto next = a_->instance->config();
+  auto next = a_->instance->config().to_config();
   next.virtual_addresses = {prefix("192.0.2.100/24"), prefix("192.0.2.101/24")};
   next.priority = 210;
   a_->instance->update(next);
