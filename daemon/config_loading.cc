@@ -75,10 +75,11 @@ config::LoadResult load_config_reload(const std::string& text, const std::string
 config::LoadResult load_config_tree(const std::string& tree, const std::string& path,
                                     const std::vector<config::ReusedRun>& reused,
                                     std::vector<config::VirtualServer>& previous,
-                                    config::Node* spent) {
+                                    config::Node* spent, bool keep_real_servers) {
   auto root = config::decode_tree(tree);
   if (!root) return std::unexpected(one_error(path, root.error()));
   config::LoadOptions options = daemon_load_options();
+  options.keep_real_servers = keep_real_servers;
   if (!reused.empty()) config::take_from(reused, previous, options);
   auto loaded = refuse_unsafe_scripts(config::parse_tree(*root, path, options));
   if (spent) *spent = std::move(*root);

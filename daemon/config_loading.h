@@ -36,10 +36,11 @@ config::LoadResult load_config_reload(const std::string& text, const std::string
 // servers, moved out of `previous` (incomplete afterwards, whatever the outcome). With
 // `spent`, the decoded tree is left there instead of freed: at 40,000 real servers freeing it
 // costs as much as the schema pass, which a worker can pay once the configuration runs.
+// `keep_real_servers` false: for a worker running none (LoadOptions::keep_real_servers).
 config::LoadResult load_config_tree(const std::string& tree, const std::string& path,
                                     const std::vector<config::ReusedRun>& reused,
                                     std::vector<config::VirtualServer>& previous,
-                                    config::Node* spent = nullptr);
+                                    config::Node* spent = nullptr, bool keep_real_servers = true);
 
 // The runs of a delta in the config message to a worker: [[index, previous, count, shift]...].
 nlohmann::json reused_to_json(const std::vector<config::ReusedRun>& runs);

@@ -192,8 +192,10 @@ class Worker {
   config::LoadResult decode_config(const nlohmann::json& m, const std::string& path) {
     if (!m.contains("tree")) return load_config_text(json_string(m, "yaml"), path);
     std::vector<config::VirtualServer> none;
+    // Only the checker runs real servers: the others skip reading them (loader.h).
+    const bool real_servers = kind_ == "checker";
     if (!m.contains("reuse"))
-      return load_config_tree(json_string(m, "tree"), path, {}, none, &spent_tree_);
+      return load_config_tree(json_string(m, "tree"), path, {}, none, &spent_tree_, real_servers);
     auto reused = reused_from_json(m["reuse"]);
     if (!reused || json_u64(m, "base") != base_generation_ || base_generation_ == 0)
       return std::unexpected(std::vector<config::ConfigError>(
@@ -201,7 +203,7 @@ class Worker {
                                 " that this worker does not hold"}));
     base_generation_ = 0;  // whatever happens, the base is used up (moved from)
     return load_config_tree(json_string(m, "tree"), path, *reused, base_virtual_servers_,
-                            &spent_tree_);
+                            &spent_tree_, real_servers);
   }
 
   // Gives up what `need` does not hold. A capability already given up cannot come back: the

@@ -29,6 +29,12 @@ struct LoadOptions {
   // The same one level down: real server `rs` of the virtual server at `index` (one read
   // again) is already parsed; its item is a stub holding its address.
   std::function<std::optional<RealServer>(size_t index, size_t rs)> reuse_real_server = {};
+  // false: for a worker that runs no real servers (VRRP, SNMP). Each virtual server comes
+  // without them: only its first real server is read, for the family of a service that does
+  // not say (a fwmark), and what concerns a virtual server's own real servers alone (listed
+  // twice, mixed families, tunnel_type without tun) is left to the supervisor's full parse.
+  // The checks across items (names, services, follow_instance) are the same.
+  bool keep_real_servers = true;
 };
 
 using LoadResult = std::expected<Config, std::vector<ConfigError>>;

@@ -2,7 +2,8 @@
 // the input is two configuration texts separated by a line "===" (or a fixed one, then the
 // input). Whatever the texts, nothing crashes, and whenever the incremental parse of the second
 // answers, it equals the full parse, marks included, and so does a worker's rebuild from the
-// stub tree (one that keeps no real servers must still rebuild one); any difference aborts.
+// stub tree (one that keeps no real servers must still rebuild one, and one reading none
+// the same virtual servers without them); any difference aborts.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -75,5 +76,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   LoadOptions bare = opts;
   take_from(fast->reused, base, bare);
   if (!parse_tree(fast->stub_tree, "f.yaml", bare)) std::abort();
+  // The VRRP worker reads none: the full parse's virtual servers without them.
+  for (VirtualServer& vs : base = running->virtual_servers) vs.real_servers.clear();
+  LoadOptions vrrp = opts;
+  vrrp.keep_real_servers = false;
+  take_from(fast->reused, base, vrrp);
+  auto none = parse_tree(fast->stub_tree, "f.yaml", vrrp);
+  if (!none) std::abort();
+  Config expected = *full;
+  for (VirtualServer& vs : expected.virtual_servers) vs.real_servers.clear();
+  if (!(*none == expected)) std::abort();
   return 0;
 }

@@ -1,6 +1,7 @@
 // Times the configuration pipeline at S virtual servers of R real servers (the ipvs bench's
-// file, generated here): the supervisor's parse and encode, a worker's decode and schema pass,
-// for a start and for a reload that changes 1 % of the weights. Native, no IPVS: the phases the
+// file, generated here): the supervisor's parse and encode, a worker's decode and schema pass
+// (the checker's, and bare_worker: the VRRP worker's, which runs no real servers), for a start
+// and for a reload that changes 1 % of the weights. Native, no IPVS: the phases the
 // VM bench (run.sh) can only show in debug logs, here repeatable under perf.
 //   usage: bench_config_pipeline [S R ROUNDS PATH REPEAT] (REPEAT: reloads per start)
 #include <chrono>
@@ -81,10 +82,17 @@ int main(int argc, char** argv) {
       if (!worker_second) return fail(worker_second.error());
       if (!(*worker_second == *second))
         return fail({{{path, 0, 0}, "worker and supervisor differ"}});
+      // A worker running no real servers (VRRP, SNMP): its base has none, it reads none.
+      auto bare = worker_first->virtual_servers;
+      for (auto& vs : bare) vs.real_servers.clear();
+      t0 = std::chrono::steady_clock::now();
+      auto bare_second = load_config_tree(tree, path, reused, bare, nullptr, false);
+      const double bare_decode = ms_since(t0);
+      if (!bare_second) return fail(bare_second.error());
       std::printf(
           "BENCH config.reload.%d remember_ms=%.1f supervisor_ms=%.1f worker_ms=%.1f "
-          "tree_bytes=%zu reused_runs=%zu\n",
-          servers * reals, remember, reparse, redecode, tree.size(), reused.size());
+          "bare_worker_ms=%.1f tree_bytes=%zu reused_runs=%zu\n",
+          servers * reals, remember, reparse, redecode, bare_decode, tree.size(), reused.size());
     }
   }
   return 0;

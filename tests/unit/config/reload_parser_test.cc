@@ -6,9 +6,12 @@
 // changed virtual server reuses its unchanged real servers, and so does a worker.
 #include "daemon/config/reload_parser.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include "daemon/config/text_layout.h"
+#include "daemon/config/yaml_reader.h"
 
 namespace hadirector::config {
 namespace {
@@ -56,6 +59,11 @@ std::string marks_of(const Config& c) {
   return out;
 }
 
+Config without_real_servers(Config c) {
+  for (VirtualServer& vs : c.virtual_servers) vs.real_servers.clear();
+  return c;
+}
+
 struct Reload {
   Config running;
   ReloadParser parser;
@@ -92,9 +100,9 @@ std::optional<IncrementalLoad> reload_and_compare(Reload& r, const std::string& 
   // A worker that keeps no real servers reads a reused one's stub: the same addresses.
   std::vector<VirtualServer> bare = r.running.virtual_servers;
   for (VirtualServer& vs : bare) vs.real_servers.clear();
-  LoadOptions vrrp;
-  take_from(fast->reused, bare, vrrp);
-  auto stripped = parse_tree(fast->stub_tree, "t.yaml", vrrp);
+  LoadOptions stubs;
+  take_from(fast->reused, bare, stubs);
+  auto stripped = parse_tree(fast->stub_tree, "t.yaml", stubs);
   EXPECT_TRUE(stripped);
   if (stripped) {
     EXPECT_EQ(stripped->virtual_servers.size(), full->virtual_servers.size());
@@ -109,6 +117,15 @@ std::optional<IncrementalLoad> reload_and_compare(Reload& r, const std::string& 
       for (size_t k = 0; k < got.real_servers.size(); ++k)
         EXPECT_EQ(got.real_servers[k].address, full->virtual_servers[i].real_servers[k].address);
     }
+  }
+  // The VRRP worker reads none at all: the full parse's virtual servers, without them.
+  for (VirtualServer& vs : bare = r.running.virtual_servers) vs.real_servers.clear();
+  LoadOptions vrrp{.keep_real_servers = false};
+  take_from(fast->reused, bare, vrrp);
+  auto none = parse_tree(fast->stub_tree, "t.yaml", vrrp);
+  EXPECT_TRUE(none);
+  if (none) {
+    EXPECT_EQ(*none, without_real_servers(*full));
   }
   r.running = *full;
   r.parser.remember(text, "t.yaml", r.running);
@@ -293,6 +310,72 @@ TEST(ReloadParser, ErrorsAcrossServersAreLeftToTheFullParse) {
   std::string dup = server(1);
   dup.replace(dup.find("vs1"), 3, "vs0");
   EXPECT_FALSE(r.parser.parse(file(server(0) + dup), "t.yaml", {}, r.running.virtual_servers));
+}
+
+// A worker that runs no real servers (LoadOptions::keep_real_servers false), given a delta on
+// its base without real servers, for a text the full parse refuses only across items.
+std::vector<std::string> vrrp_worker_errors(Reload& r, const std::string& text) {
+  std::vector<std::string> out;
+  EXPECT_FALSE(parse_text(text, "t.yaml"));  // the supervisor refuses it; a worker sees it
+  auto read = detail::read_yaml(text, "t.yaml");  // only if the two disagree
+  EXPECT_TRUE(read.root);
+  if (!read.root) return out;
+  const Node& tree = *read.root;
+  // The worker's delta: every virtual server whose text is unchanged stands for its base.
+  std::vector<ReusedRun> runs;
+  const Node* list = tree.find("virtual_servers");
+  for (size_t i = 0; list && i < list->items.size() && i < r.running.virtual_servers.size(); ++i)
+    if (server(static_cast<int>(i)).find(list->items[i].find("name")->scalar + "\n") !=
+        std::string::npos)
+      runs.push_back({i, i, 1, 0});
+  std::vector<VirtualServer> bare = without_real_servers(r.running).virtual_servers;
+  LoadOptions vrrp{.keep_real_servers = false};
+  take_from(runs, bare, vrrp);
+  auto got = parse_tree(tree, "t.yaml", vrrp);
+  EXPECT_FALSE(got);
+  if (!got)
+    for (const ConfigError& e : got.error()) out.push_back(e.to_string());
+  return out;
+}
+
+TEST(ReloadParser, AWorkerWithoutRealServersKeepsTheChecksAcrossItems) {
+  const std::string head =
+      "global: {router_id: a}\nvrrp:\n  instances:\n    - {name: web, interface: eth0, "
+      "vrid: 51, virtual_addresses: [192.0.2.200/24]}\n";
+  auto r = start(file(servers({0, 1}), head));
+  // A second virtual server claiming vs0's service, in a changed item.
+  std::string same_service = server(2);
+  same_service.replace(same_service.find("192.0.2.3"), 9, "192.0.2.1");
+  EXPECT_THAT(vrrp_worker_errors(r, file(servers({0, 1}) + same_service, head)),
+              ::testing::ElementsAre(::testing::HasSubstr(
+                  "service tcp 192.0.2.1:80 of virtual server 'vs2' is already configured in "
+                  "virtual server 'vs0'")));
+  std::string dup = server(2);
+  dup.replace(dup.find("vs2"), 3, "vs1");
+  EXPECT_THAT(vrrp_worker_errors(r, file(servers({0, 1}) + dup, head)),
+              ::testing::ElementsAre(::testing::HasSubstr("duplicate virtual server name 'vs1'")));
+  // vs0 kept whole (from the base), following an instance the reload removed.
+  const std::string follows = server(0, 3, "    follow_instance: web\n") + server(1);
+  auto f = start(file(follows, head));
+  EXPECT_THAT(vrrp_worker_errors(f, file(follows)),
+              ::testing::ElementsAre(::testing::HasSubstr("follow_instance 'web' is not")));
+}
+
+TEST(ReloadParser, AWorkerWithoutRealServersTakesAFwmarkFamilyFromTheFirst) {
+  // fwmark 1 twice, IPv4 and IPv6 (from their real servers): two services, not one claimed twice.
+  const std::string text =
+      "version: 1\nvirtual_servers:\n"
+      "  - {name: a, fwmark: 1, tunnel_type: gre, real_servers: [{address: 10.0.0.1, "
+      "forwarding: tun}]}\n"
+      "  - {name: b, fwmark: 1, real_servers: [{address: '2001:db8::1'}, {address: 10.0.0.1, "
+      "forwarding: tun}]}\n";
+  Node tree;
+  auto full = parse_text(text, "t.yaml", {}, &tree);
+  ASSERT_TRUE(full) << full.error().front().to_string();
+  auto vrrp = parse_tree(tree, "t.yaml", {.keep_real_servers = false});
+  ASSERT_TRUE(vrrp) << vrrp.error().front().to_string();
+  EXPECT_EQ(*vrrp, without_real_servers(*full));
+  EXPECT_EQ(vrrp->virtual_servers.at(1).family, AF_INET6);
 }
 
 TEST(ReloadParser, WhatTheScannerCannotCutIsLeftToTheFullParse) {
