@@ -1,7 +1,7 @@
 // What a running VrrpInstance keeps of its config::VrrpInstance: every value, so a reload still
 // compares the whole configuration (matches()), but what most instances leave empty (tracking,
 // notify scripts, unicast, authentication, a password) sits in one block made only when one of
-// them is set. config::VrrpInstance is 544 bytes; this is 144 at 1,000 plain instances.
+// them is set. config::VrrpInstance is 544 bytes; this is 152 (and no block) for a plain instance.
 #pragma once
 
 #include <cstdint>
