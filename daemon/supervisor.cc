@@ -404,9 +404,10 @@ void Supervisor::reload(std::optional<Responder> requester) {
   if (!text) return reject({text.error().message()}, "cannot read the configuration");
   std::string tree;  // what the workers load, so they need not parse the YAML again
   std::vector<config::ReusedRun> reused;  // non-empty: `tree` is a delta (reload_parser.h)
+  std::string bare_tree;                  // and this one for workers without real servers
   const auto parse_start = std::chrono::steady_clock::now();
   auto loaded = load_config_reload(*text, options_.config_path, reload_parser_,
-                                   active_.parsed.virtual_servers, tree, reused);
+                                   active_.parsed.virtual_servers, tree, reused, &bare_tree);
   core::log_debug("configuration parsed and encoded in " +
                   ms(std::chrono::steady_clock::now() - parse_start) + " (" +
                   (reused.empty() ? "in full" : std::to_string(reused.size()) + " runs reused") +
@@ -423,6 +424,7 @@ void Supervisor::reload(std::optional<Responder> requester) {
   } else {
     active_.text = *text;
     active_.delta = std::move(tree);
+    active_.bare_delta = std::move(bare_tree);
     active_.reused = std::move(reused);
   }
   if (auto metrics = apply_metrics_listen(); !metrics)
@@ -437,14 +439,17 @@ void Supervisor::reload(std::optional<Responder> requester) {
   reload_->generation = active_.generation;
   reload_->replaced = std::move(replaced);
   if (requester) reload_->requesters.push_back(*requester);
-  for (auto& w : workers_) {
-    // A worker that is down gets this configuration when it starts again; one being retired
-    // gets none (it would only delay the reload).
-    if (w->running() && w->ready() && !w->stopping()) {
-      reload_->waiting.insert(w->name());
-      send_reload_config(*w);
+  // The checker first: its IPVS changes are what the reload is waited for.
+  for (bool checker : {true, false})
+    for (auto& w : workers_) {
+      // A worker that is down gets this configuration when it starts again; one being retired
+      // gets none (it would only delay the reload).
+      if (runs_real_servers(w->name()) == checker && w->running() && w->ready() &&
+          !w->stopping()) {
+        reload_->waiting.insert(w->name());
+        send_reload_config(*w);
+      }
     }
-  }
   // Started for this generation (on_worker_started sent it): done when it says ready.
   reload_->waiting.insert(started.begin(), started.end());
   core::log_debug("reload: generation " + std::to_string(active_.generation) + " sent to " +
@@ -469,7 +474,9 @@ void Supervisor::send_reload_config(WorkerProcess& worker) {
   worker.send({{"type", "config"},
                {"generation", active_.generation},
                {"path", options_.config_path},
-               {"tree", active_.delta},
+               {"tree", runs_real_servers(worker.name()) || active_.bare_delta.empty()
+                            ? active_.delta
+                            : active_.bare_delta},
                {"base", base->second},
                {"reuse", reused_to_json(active_.reused)}});
 }

@@ -58,6 +58,7 @@ class Supervisor {
     // then parsed from this text. The running workers got `delta` instead (reload_parser.h).
     std::string text = {};
     std::string delta = {};  // the stub tree of `reused`, for workers holding generation - 1
+    std::string bare_delta = {};  // the same for workers reading no real servers
     std::vector<config::ReusedRun> reused = {};
     // Without the VRRP instances once the accept filter has taken their names: the VRRP
     // worker holds them, and here they were ~700 KB at 1,000 instances for a count.

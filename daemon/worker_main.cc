@@ -142,7 +142,11 @@ class Worker {
       return;
     }
     const char* how = m.contains("reuse") ? "decoded from a delta in " : "decoded in ";
-    apply_loaded(generation, *loaded, how + elapsed_ms(t0) + " ms");
+    const auto tree = m.find("tree");
+    const size_t bytes =
+        tree != m.end() && tree->is_string() ? tree->get_ref<const std::string&>().size() : 0;
+    apply_loaded(generation, *loaded,
+                 how + elapsed_ms(t0) + " ms (" + std::to_string(bytes) + " bytes)");
   }
 
   static std::string elapsed_ms(std::chrono::steady_clock::time_point since) {
@@ -167,9 +171,9 @@ class Worker {
     // Kept for the next reload's delta: the modules copied what they run.
     base_virtual_servers_ = std::move(config.virtual_servers);
     base_generation_ = generation;
-    if (kind_ != "checker") {
-      // Only the checker runs real servers; the others need a virtual server's name and
-      // services (the checks across items), not the 40,000 real servers of a large file.
+    if (!runs_real_servers(kind_)) {
+      // The others need a virtual server's name and services (the checks across items), not
+      // the 40,000 real servers of a large file.
       for (auto& vs : base_virtual_servers_) std::vector<config::RealServer>().swap(vs.real_servers);
     }
     // The message and its parse leave megabytes of freed heap at 1,000 instances: give the
@@ -192,8 +196,7 @@ class Worker {
   config::LoadResult decode_config(const nlohmann::json& m, const std::string& path) {
     if (!m.contains("tree")) return load_config_text(json_string(m, "yaml"), path);
     std::vector<config::VirtualServer> none;
-    // Only the checker runs real servers: the others skip reading them (loader.h).
-    const bool real_servers = kind_ == "checker";
+    const bool real_servers = runs_real_servers(kind_);
     if (!m.contains("reuse"))
       return load_config_tree(json_string(m, "tree"), path, {}, none, &spent_tree_, real_servers);
     auto reused = reused_from_json(m["reuse"]);

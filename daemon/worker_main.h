@@ -26,6 +26,11 @@ inline constexpr int kExitRegainCapabilities = 75;
 // (to stop a timed-out child of another uid) when it runs a script or exec check as a user.
 core::CapabilitySet worker_capabilities(const std::string& kind, const config::Config& config);
 
+// Only the checker runs real servers: the others keep none and read none from a configuration
+// (config::LoadOptions::keep_real_servers), and the supervisor sends them reload deltas
+// without them (config::cut_real_servers).
+inline bool runs_real_servers(const std::string& kind) { return kind == "checker"; }
+
 // Builds the module a worker of `kind` hosts; nullptr for a kind this executable lacks.
 using ModuleFactory =
     std::function<std::unique_ptr<WorkerModule>(const std::string& kind, WorkerContext ctx)>;

@@ -325,6 +325,16 @@ void reuse_from(const std::vector<ReusedRun>& runs, const std::vector<VirtualSer
   reuse_runs(runs, previous, options);
 }
 
+void cut_real_servers(Node& tree) {
+  for (auto& [key, list] : tree.entries) {
+    if (key != "virtual_servers") continue;
+    for (Node& vs : list.items)
+      for (auto& [vs_key, real_servers] : vs.entries)
+        if (vs_key == "real_servers" && real_servers.items.size() > 1)
+          real_servers.items.resize(1);
+  }
+}
+
 void take_from(const std::vector<ReusedRun>& runs, std::vector<VirtualServer>& previous,
                LoadOptions& options) {
   reuse_runs(runs, previous, options);

@@ -79,6 +79,11 @@ void reuse_from(const std::vector<ReusedRun>& runs, const std::vector<VirtualSer
 void take_from(const std::vector<ReusedRun>& runs, std::vector<VirtualServer>& previous,
                LoadOptions& options);
 
+// Cuts each virtual server's `real_servers` list in `tree` to its first item: all a worker
+// reading none (LoadOptions::keep_real_servers false) takes from them, for a fraction of the
+// bytes to send, decode and free.
+void cut_real_servers(Node& tree);
+
 // Moves every mark of the tree `delta` lines down (key marks included).
 void shift_lines(Node& node, int delta);
 // The same for a virtual server's marks: its own, its real servers', their checks' and params'.

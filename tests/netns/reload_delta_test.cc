@@ -3,7 +3,8 @@
 // from the virtual servers they kept, and what status shows is the new file's, through added,
 // removed, changed and reordered virtual servers, a delta on top of a delta, and a worker killed
 // in between (restarted with the whole tree, then given deltas again); inside a changed virtual
-// server, the unchanged real servers are reused (added, changed, reordered, moved ones).
+// server, the unchanged real servers are reused (added, changed, reordered, moved ones); the
+// VRRP worker gets a delta without real servers and reads none.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -181,6 +182,54 @@ TEST_F(ReloadDeltaTest, UnchangedRealServersOfAChangedServerAreReused) {
   EXPECT_EQ(count("decoded from a delta"), 4u) << d_.log();
   EXPECT_EQ(count("does not hold"), 0u) << d_.log();
   EXPECT_EQ(count("reload generation"), 0u);
+}
+
+// The size of the tree `worker` logged for `generation` ("... in X ms (N bytes)"); 0: none.
+size_t tree_bytes(const std::string& log, const std::string& worker, int generation) {
+  const std::string line =
+      "worker " + worker + ": generation " + std::to_string(generation) + " decoded from a delta";
+  const size_t at = log.find(line);
+  const size_t open = at == std::string::npos ? at : log.find(" ms (", at);
+  return open == std::string::npos ? 0 : std::stoul(log.substr(open + 5));
+}
+
+TEST_F(ReloadDeltaTest, TheVrrpWorkerGetsTheDeltaWithoutRealServers) {
+  HD_SKIP_UNLESS_ROOT();
+  // fwmark 5 twice, IPv4 and IPv6 (the family is the first real server's): two services, which
+  // a worker reading no real servers must still tell apart, or it refuses the reload.
+  const auto text = [](int weight) {
+    std::string out = wide_file({{{1, 1}, {2, 1}, {3, 1}}, {{1, 1}, {2, weight}, {3, 1}}});
+    const std::pair<const char*, const char*> families[] = {
+        {"10.9.5.1:80", "10.9.5.2:80"}, {"'[2001:db8::1]:80'", "'[2001:db8::2]:80'"}};
+    for (auto [i, family] = std::pair(0, families); i < 2; ++i)
+      out += "  - name: mark" + std::to_string(i) + "\n    fwmark: 5\n    real_servers:\n" +
+             "      - {address: " + family[i].first + ", weight: " + std::to_string(weight) +
+             "}\n      - {address: " + family[i].second + "}\n";
+    return out;
+  };
+  d_.write_config(text(1));
+  d_.set_private_network(false);
+  d_.start();
+  ASSERT_TRUE(d_.wait_notify("READY=1")) << d_.log();
+  d_.write_config(text(4));
+  d_.signal(SIGHUP);
+  ASSERT_TRUE(d_.wait_log("reload complete: generation 2")) << d_.log();
+  // Both fwmark services took the new weight of their first real server.
+  EXPECT_TRUE(eventually(
+      [&] {
+        int changed = 0;
+        for (const auto& [key, weight] : weights(d_, true))
+          changed += key.starts_with("mark") && weight == 4;
+        return changed == 2;
+      },
+      5s))
+      << d_.status().dump(2);
+  const size_t checker = tree_bytes(d_.log(), "checker", 2), vrrp = tree_bytes(d_.log(), "vrrp", 2);
+  EXPECT_GT(checker, 0u) << d_.log();
+  EXPECT_GT(vrrp, 0u) << d_.log();
+  EXPECT_LT(vrrp, checker);  // the changed servers' real servers cut to their first
+  EXPECT_EQ(count("rejected by worker"), 0u) << d_.log();
+  EXPECT_EQ(count("does not hold"), 0u) << d_.log();
 }
 
 }  // namespace
