@@ -274,9 +274,12 @@ void VrrpInstance::execute(const Action& action) {
                    start_timer(master_down_timer_, deps_.scheduler.now() + a.interval);
                  },
                  [&](const StartPreemptDelayTimer& a) {
-                   start_timer(preempt_timer_, deps_.scheduler.now() + a.delay);
+                   if (!preempt_timer_) preempt_timer_ = std::make_unique<Timer>();
+                   start_timer(*preempt_timer_, deps_.scheduler.now() + a.delay);
                  },
-                 [&](const StopPreemptDelayTimer&) { preempt_timer_.cancel(); },
+                 [&](const StopPreemptDelayTimer&) {
+                   if (preempt_timer_) preempt_timer_->cancel();
+                 },
                  [&](const StopTimers&) { stop_timers(); },
                  [&](const AddVips&) { add_vips(config_.virtual_addresses); },
                  [&](const RemoveVips&) {
@@ -317,7 +320,7 @@ void VrrpInstance::start_timer(Timer& timer, core::TimePoint deadline) {
 void VrrpInstance::stop_timers() {
   advert_timer_.cancel();
   master_down_timer_.cancel();
-  preempt_timer_.cancel();
+  if (preempt_timer_) preempt_timer_->cancel();
 }
 
 void VrrpInstance::on_transition(const Transition& t) {

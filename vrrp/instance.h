@@ -252,7 +252,10 @@ class VrrpInstance {
   // unless an action feeds an event back.
   std::vector<Event> pending_;
   core::Handle socket_sub_, link_sub_;  // link_sub_: links, addresses and resyncs
-  Timer advert_timer_, master_down_timer_, preempt_timer_;
+  Timer advert_timer_, master_down_timer_;
+  // Made by the first preempt delay (most instances have none) and kept: its callback may be
+  // the one running when the machine stops it.
+  std::unique_ptr<Timer> preempt_timer_;
   core::Handle source_refresh_;  // coalesces address events into one lookup
   std::unique_ptr<GratuitousBurst> burst_;  // made by the first announcement (a BACKUP never)
   std::unique_ptr<core::RateLimitedLog> drop_log_;  // made by the first drop logged

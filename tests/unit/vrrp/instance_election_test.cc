@@ -87,6 +87,27 @@ TEST_F(InstanceElection, StartingHigherPriorityRouterStaysBackupWhenPreemptOff) 
   EXPECT_EQ(b.state(), State::kMaster);
 }
 
+TEST_F(InstanceElection, StartingHigherPriorityRouterWithPreemptDelayWaitsThenTakesOver) {
+  Router& b = add("192.0.2.2/24", instance_config("web", 100));
+  b.instance->start();
+  clock_.advance(milliseconds(1000));
+  auto cfg = instance_config("web", 200);
+  cfg.preempt_delay = milliseconds(8000);
+  Router& a = add("192.0.2.1/24", cfg);
+  a.instance->start();
+  // Without the delay it would be MASTER after its Master_Down_Interval (~3.2 s); with it, the
+  // delay runs from b's first advert and a takes over a skew time after it ends.
+  clock_.advance(milliseconds(7000));
+  EXPECT_EQ(a.state(), State::kBackup);
+  EXPECT_EQ(b.state(), State::kMaster);
+  clock_.advance(milliseconds(3000));
+  EXPECT_EQ(a.transitions.back().reason, "preempted_lower_priority");
+  EXPECT_EQ(a.state(), State::kMaster);
+  EXPECT_EQ(b.state(), State::kBackup);
+  EXPECT_TRUE(a.has_vip());
+  EXPECT_FALSE(b.has_vip());
+}
+
 TEST_F(InstanceElection, GracefulStopHandsOverAfterSkewTime) {
   Router& a = add("192.0.2.1/24", instance_config("web", 200));
   Router& b = add("192.0.2.2/24", instance_config("web", 100));
