@@ -59,7 +59,7 @@ config::LoadResult load_config_reload(const std::string& text, const std::string
                                       const config::ReloadParser& parser,
                                       const std::vector<config::VirtualServer>& previous,
                                       std::string& tree, std::vector<config::ReusedRun>& reused,
-                                      std::string* bare_tree) {
+                                      config::Node* stub_tree) {
   auto fast = parser.parse(text, path, daemon_load_options(), previous);
   if (!fast) {
     reused.clear();
@@ -69,10 +69,7 @@ config::LoadResult load_config_reload(const std::string& text, const std::string
   if (loaded) {
     tree = config::encode_tree(fast->stub_tree);
     reused = std::move(fast->reused);
-    if (bare_tree) {
-      config::cut_real_servers(fast->stub_tree);
-      *bare_tree = config::encode_tree(fast->stub_tree);
-    }
+    if (stub_tree) *stub_tree = std::move(fast->stub_tree);
   }
   return loaded;
 }

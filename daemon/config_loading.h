@@ -32,9 +32,9 @@ config::LoadResult load_config_reload(const std::string& text, const std::string
                                       const config::ReloadParser& parser,
                                       const std::vector<config::VirtualServer>& previous,
                                       std::string& tree, std::vector<config::ReusedRun>& reused,
-                                      std::string* bare_tree = nullptr);
-// With `bare_tree`, a delta also gets the same one for workers reading no real servers
-// (config::cut_real_servers).
+                                      config::Node* stub_tree = nullptr);
+// With `stub_tree`, a delta's tree is also moved there (not freed here): the supervisor cuts
+// the one for workers reading no real servers from it (config::cut_real_servers).
 // A worker's side of it: the stub tree rebuilt with its own copy of the previous virtual
 // servers, moved out of `previous` (incomplete afterwards, whatever the outcome). With
 // `spent`, the decoded tree is left there instead of freed: at 40,000 real servers freeing it

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/config/node_codec.h"
 #include "daemon/config_loading.h"
 #include "daemon/core/log.h"
 #include "daemon/core/unique_fd.h"
@@ -404,10 +405,10 @@ void Supervisor::reload(std::optional<Responder> requester) {
   if (!text) return reject({text.error().message()}, "cannot read the configuration");
   std::string tree;  // what the workers load, so they need not parse the YAML again
   std::vector<config::ReusedRun> reused;  // non-empty: `tree` is a delta (reload_parser.h)
-  std::string bare_tree;                  // and this one for workers without real servers
+  config::Node stub_tree;                 // the delta's, for the workers without real servers
   const auto parse_start = std::chrono::steady_clock::now();
   auto loaded = load_config_reload(*text, options_.config_path, reload_parser_,
-                                   active_.parsed.virtual_servers, tree, reused, &bare_tree);
+                                   active_.parsed.virtual_servers, tree, reused, &stub_tree);
   core::log_debug("configuration parsed and encoded in " +
                   ms(std::chrono::steady_clock::now() - parse_start) + " (" +
                   (reused.empty() ? "in full" : std::to_string(reused.size()) + " runs reused") +
@@ -424,7 +425,6 @@ void Supervisor::reload(std::optional<Responder> requester) {
   } else {
     active_.text = *text;
     active_.delta = std::move(tree);
-    active_.bare_delta = std::move(bare_tree);
     active_.reused = std::move(reused);
   }
   if (auto metrics = apply_metrics_listen(); !metrics)
@@ -439,8 +439,14 @@ void Supervisor::reload(std::optional<Responder> requester) {
   reload_->generation = active_.generation;
   reload_->replaced = std::move(replaced);
   if (requester) reload_->requesters.push_back(*requester);
-  // The checker first: its IPVS changes are what the reload is waited for.
-  for (bool checker : {true, false})
+  // The checker first: its IPVS changes are what the reload is waited for. Then the others'
+  // delta is cut from the stub tree, and the tree freed, off that path.
+  for (bool checker : {true, false}) {
+    if (!checker && !active_.reused.empty()) {
+      config::cut_real_servers(stub_tree);
+      active_.bare_delta = config::encode_tree(stub_tree);
+      stub_tree = config::Node();
+    }
     for (auto& w : workers_) {
       // A worker that is down gets this configuration when it starts again; one being retired
       // gets none (it would only delay the reload).
@@ -450,6 +456,7 @@ void Supervisor::reload(std::optional<Responder> requester) {
         send_reload_config(*w);
       }
     }
+  }
   // Started for this generation (on_worker_started sent it): done when it says ready.
   reload_->waiting.insert(started.begin(), started.end());
   core::log_debug("reload: generation " + std::to_string(active_.generation) + " sent to " +
