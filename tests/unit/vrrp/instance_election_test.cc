@@ -95,12 +95,14 @@ TEST_F(InstanceElection, StartingHigherPriorityRouterWithPreemptDelayWaitsThenTa
   cfg.preempt_delay = milliseconds(8000);
   Router& a = add("192.0.2.1/24", cfg);
   a.instance->start();
+  const core::TimePoint started = clock_.now();
   // Without the delay it would be MASTER after its Master_Down_Interval (~3.2 s); with it, the
   // delay runs from b's first advert and a takes over a skew time after it ends.
   clock_.advance(milliseconds(7000));
   EXPECT_EQ(a.state(), State::kBackup);
   EXPECT_EQ(b.state(), State::kMaster);
   clock_.advance(milliseconds(3000));
+  EXPECT_GE(a.became(State::kMaster) - started, milliseconds(8000));  // the delay, then a skew
   EXPECT_EQ(a.transitions.back().reason, "preempted_lower_priority");
   EXPECT_EQ(a.state(), State::kMaster);
   EXPECT_EQ(b.state(), State::kBackup);
