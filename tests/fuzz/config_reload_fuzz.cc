@@ -3,7 +3,8 @@
 // input). Whatever the texts, nothing crashes, and whenever the incremental parse of the second
 // answers, it equals the full parse, marks included, and so does a worker's rebuild from the
 // stub tree (one that keeps no real servers must still rebuild one, and one reading none
-// the same virtual servers without them); any difference aborts.
+// the same virtual servers without them, also from the supervisor's cut delta); any
+// difference aborts.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -86,5 +87,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Config expected = *full;
   for (VirtualServer& vs : expected.virtual_servers) vs.real_servers.clear();
   if (!(*none == expected)) std::abort();
+  // And from the delta the supervisor cuts for it.
+  cut_real_servers(fast->stub_tree);
+  for (VirtualServer& vs : base = running->virtual_servers) vs.real_servers.clear();
+  LoadOptions from_cut = opts;
+  from_cut.keep_real_servers = false;
+  take_from(fast->reused, base, from_cut);
+  auto smaller = parse_tree(fast->stub_tree, "f.yaml", from_cut);
+  if (!smaller || !(*smaller == expected)) std::abort();
   return 0;
 }

@@ -127,6 +127,22 @@ std::optional<IncrementalLoad> reload_and_compare(Reload& r, const std::string& 
   if (none) {
     EXPECT_EQ(*none, without_real_servers(*full));
   }
+  // And from the delta the supervisor cuts for it (each real_servers list down to its first).
+  Node cut = fast->stub_tree;
+  cut_real_servers(cut);
+  for (VirtualServer& vs : bare = r.running.virtual_servers) vs.real_servers.clear();
+  LoadOptions from_cut{.keep_real_servers = false};
+  take_from(fast->reused, bare, from_cut);
+  auto smaller = parse_tree(cut, "t.yaml", from_cut);
+  EXPECT_TRUE(smaller);
+  if (smaller) {
+    EXPECT_EQ(*smaller, without_real_servers(*full));
+  }
+  const Node* list = cut.find("virtual_servers");
+  for (size_t i = 0; list && i < list->items.size(); ++i)
+    if (const Node* rs = list->items[i].find("real_servers")) {
+      EXPECT_LE(rs->items.size(), 1u);
+    }
   r.running = *full;
   r.parser.remember(text, "t.yaml", r.running);
   return fast;
