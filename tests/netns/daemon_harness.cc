@@ -77,15 +77,21 @@ CommandResult run_command(const std::vector<std::string>& argv,
                           std::chrono::milliseconds timeout) {
   char out_tmpl[] = "/tmp/hd-cmd-out-XXXXXX";
   char err_tmpl[] = "/tmp/hd-cmd-err-XXXXXX";
-  int out_fd = ::mkstemp(out_tmpl);
-  int err_fd = ::mkstemp(err_tmpl);
+  // Close-on-exec: tests call this from several threads at once, and a command forked by one
+  // must not hold another's output files.
+  int out_fd = ::mkostemp(out_tmpl, O_CLOEXEC);
+  int err_fd = ::mkostemp(err_tmpl, O_CLOEXEC);
+  // Built before fork: the child of a multi-threaded process may only make async-signal-safe
+  // calls until exec. An allocation there waits forever for an allocator lock that another
+  // thread held at the fork (seen under ASan: the status poller's hadirectorctl child of the
+  // large fault test stuck in SizeClassAllocator64::GetFromAllocator until the 30 s timeout).
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
-    ::dup2(out_fd, 1);
+    ::dup2(out_fd, 1);  // dup2 clears close-on-exec on the copy
     ::dup2(err_fd, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     ::execvp(args[0], args.data());
     _exit(127);
   }
@@ -135,14 +141,37 @@ DaemonHarness::~DaemonHarness() {
 }
 
 void DaemonHarness::start() {
-  std::string log_path = dir_ + "/daemon.log";
+  // Everything the child needs is built here: between fork and exec it makes only
+  // async-signal-safe calls (see run_command; a test may run threads by now).
+  const std::string log_path = dir_ + "/daemon.log";
+  const std::string ns_path = netns_.empty() ? "" : "/var/run/netns/" + netns_;
+  const std::string bin = binary_path("hadirectord");
+  const std::string cfg = config_path(), run = runtime_dir();
+  const char* const argv[] = {"hadirectord", "-f", cfg.c_str(), "--runtime-dir", run.c_str(),
+                              "--log-level", "debug", nullptr};
+  // Our environment with NOTIFY_SOCKET set, JOURNAL_STREAM unset and add_env()'s on top.
+  std::vector<std::string> env;
+  auto set = [&env](const std::string& kv) {  // putenv's meaning: "NAME" alone unsets NAME
+    const size_t eq = kv.find('=');
+    const std::string name = kv.substr(0, eq) + "=";
+    std::erase_if(env, [&](const std::string& e) { return e.starts_with(name); });
+    if (eq != std::string::npos) env.push_back(kv);
+  };
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  set("NOTIFY_SOCKET=" + dir_ + "/notify.sock");
+  set("JOURNAL_STREAM");
+  for (const auto& kv : env_) set(kv);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const bool own_network = ns_path.empty() && private_network_ && ::geteuid() == 0;
   exited_ = false;
   pid_ = ::fork();
   if (pid_ == 0) {
-    if (!netns_.empty()) {
-      int ns = ::open(("/var/run/netns/" + netns_).c_str(), O_RDONLY | O_CLOEXEC);
+    if (!ns_path.empty()) {
+      int ns = ::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
       if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) _exit(126);
-    } else if (private_network_ && ::geteuid() == 0) {
+    } else if (own_network) {
       // A network namespace of its own, so a VRRP instance on `lo` never adds its VIP to the
       // host's loopback. Without root the daemon cannot add addresses anyway.
       if (::unshare(CLONE_NEWNET) != 0) _exit(126);
@@ -150,13 +179,7 @@ void DaemonHarness::start() {
     int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 2);
     ::dup2(fd, 1);
-    ::setenv("NOTIFY_SOCKET", (dir_ + "/notify.sock").c_str(), 1);
-    ::unsetenv("JOURNAL_STREAM");
-    for (const auto& kv : env_) ::putenv(const_cast<char*>(kv.c_str()));
-    std::string bin = binary_path("hadirectord");
-    std::string cfg = config_path(), run = runtime_dir();
-    ::execl(bin.c_str(), "hadirectord", "-f", cfg.c_str(), "--runtime-dir", run.c_str(),
-            "--log-level", "debug", nullptr);
+    ::execve(bin.c_str(), const_cast<char* const*>(argv), envp.data());
     _exit(127);
   }
 }

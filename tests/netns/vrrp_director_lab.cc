@@ -12,16 +12,19 @@ namespace hadirector::testing {
 
 NetnsProcess::NetnsProcess(const std::string& ns, const std::vector<std::string>& argv,
                            const std::string& log_path) {
+  // Built before fork: the child makes only async-signal-safe calls until exec (an allocation
+  // there can wait forever for a lock another thread held at the fork).
+  const std::string ns_path = "/var/run/netns/" + ns;
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
-    int nsfd = ::open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    int nsfd = ::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (nsfd < 0 || ::setns(nsfd, CLONE_NEWNET) != 0) _exit(126);
     int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     ::execvp(args[0], args.data());
     _exit(127);
   }
